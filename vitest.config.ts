@@ -4,6 +4,5 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     testTimeout: 20_000,
-    reporters: ['default', './test/support/ci-summary-reporter.ts'],
   },
 });

@@ -1,0 +1,37 @@
+// Last checks on every response before it leaves: Metacontroller v2 decodes strictly, and a child
+// of a kind it does not own, or in another namespace, would be created and never cleaned up.
+import { CHILD_KINDS, sameKind } from './kube.js';
+import { CompositeSyncResponse, DesiredObject } from './metacontroller.js';
+import type { z } from 'zod';
+
+const OWNED_KINDS = Object.values(CHILD_KINDS);
+
+/** Problems with a composite response; empty when it may be sent. */
+export function checkCompositeResponse(response: unknown, parentNamespace: string): string[] {
+  const parsed = CompositeSyncResponse.safeParse(response);
+  if (!parsed.success) return parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+  const problems = checkObjects(parsed.data.children, parentNamespace, (child) =>
+    OWNED_KINDS.some((k) => sameKind(child, k)),
+  );
+  if (typeof parsed.data.status.ready !== 'boolean') problems.push('status.ready must be a boolean');
+  return problems;
+}
+
+export function checkObjects(
+  objects: ReadonlyArray<z.infer<typeof DesiredObject>>,
+  parentNamespace: string,
+  allowedKind: (object: { apiVersion: string; kind: string }) => boolean,
+): string[] {
+  const problems: string[] = [];
+  const seen = new Set<string>();
+  for (const object of objects) {
+    const id = `${object.apiVersion} ${object.kind} ${object.metadata.name}`;
+    if (!allowedKind(object)) problems.push(`${id}: kind is not declared by the controller`);
+    if (object.metadata.namespace !== undefined && object.metadata.namespace !== parentNamespace) {
+      problems.push(`${id}: namespace ${object.metadata.namespace} is not the parent's (${parentNamespace})`);
+    }
+    if (seen.has(id)) problems.push(`${id}: returned twice`);
+    seen.add(id);
+  }
+  return problems;
+}

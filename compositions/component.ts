@@ -1,0 +1,58 @@
+// The one small interface every infrastructure component fills. All inputs arrive in one
+// read-only context; nothing is read from anywhere else.
+import type { Finding } from './conditions.js';
+import type { Child, KindRef, KubeObject, ObservedObjects } from './kube.js';
+import type { RelatedResourceRule } from './metacontroller.js';
+import type { ComponentName } from './parent.js';
+import type { ParentRef, ResolvedSpec } from './presets.js';
+
+export interface ComponentContext<S> {
+  readonly parent: ParentRef;
+  /** This component's resolved spec (presets and retention policy applied). */
+  readonly spec: S;
+  /** Children Metacontroller observed for this parent, all kinds. */
+  readonly observed: ObservedObjects;
+  /** Objects returned for our customize rules (StatefulSets, Secrets, Tenants, …). */
+  readonly related: ObservedObjects;
+}
+
+/** A child kind a component owns, and the reference's write condition for it. */
+export interface OwnedKind {
+  readonly ref: KindRef;
+  /** e.g. `KafkaCustomResource`, `NodePoolCustomResource` (reference §5). */
+  readonly condition: string;
+}
+
+export interface Component<S = unknown> {
+  readonly name: ComponentName;
+  /** Prefix of the reference's condition types: `MySQL`, `Redis`, `Kafka`, `Minio`, `ClickHouse`. */
+  readonly title: string;
+  readonly kinds: readonly OwnedKind[];
+  /** This component's part of the resolved spec. */
+  select(spec: ResolvedSpec): S & { readonly enabled: boolean; readonly name: string };
+  /** Every child the component wants, each carrying the data knobs of the resolved retention policy. */
+  desired(context: ComponentContext<S>): Child[];
+  /** `<Title>ReportedReady` and any other findings read from the operator's status. */
+  observe(context: ComponentContext<S>): Finding[];
+  /** What readiness needs beyond the children, always limited to the parent's namespace. */
+  relatedRules(spec: S, namespace: string): RelatedResourceRule[];
+  /** Edits the operator cannot carry out, found by comparing desired with observed children. */
+  refusedEdits(context: ComponentContext<S>): string[];
+  /** Whether the retention knobs of this observed child are in effect (retention phase 1 done). */
+  knobsInEffect(context: ComponentContext<S>, observed: KubeObject): boolean;
+}
+
+/** Common labels of every child; `controller-uid` is added by Metacontroller (generateSelector). */
+export function childLabels(parent: ParentRef, component: ComponentName): Record<string, string> {
+  return {
+    'app.kubernetes.io/component': component,
+    'app.kubernetes.io/instance': instanceLabel(parent.name),
+    'app.kubernetes.io/managed-by': 'wandb-infra-hooks',
+    'app.kubernetes.io/part-of': 'wandb',
+  };
+}
+
+/** Label values are limited to 63 characters; parent names may be longer. */
+export function instanceLabel(parentName: string): string {
+  return parentName.length <= 63 ? parentName : parentName.slice(0, 63).replace(/[-.]+$/, '');
+}

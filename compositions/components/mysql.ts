@@ -1,0 +1,172 @@
+// MySQL through the Percona XtraDB Cluster operator 1.18: one PerconaXtraDBCluster `<name>-cluster`.
+// CRD: shared/crds/percona/pxc.percona.com_perconaxtradbclusters.yaml; reference §5.5.
+import { childLabels, type Component, type ComponentContext } from '../component.js';
+import type { Finding } from '../conditions.js';
+import { CHILD_KINDS, type Child, type KubeObject, numberField, stringField } from '../kube.js';
+import type { ResolvedMySQL } from '../presets.js';
+import { storageShrinks } from '../quantity.js';
+
+const PXC = CHILD_KINDS.PerconaXtraDBCluster;
+
+export const PERCONA_CR_VERSION = '1.18.0';
+// Upstream 1.18.0 defaults (deploy/cr.yaml); the reference used a moving `main` tag for dev.
+export const PXC_IMAGE = 'percona/percona-xtradb-cluster:8.0.42-33.1';
+export const PROXYSQL_IMAGE = 'percona/proxysql2:2.7.3';
+export const MYSQLD_EXPORTER_IMAGE = 'prom/mysqld-exporter:v0.15.1';
+
+/** Percona deletes the PVCs (and its own Secrets) and the TLS Secrets only with these finalizers. */
+export const PURGE_FINALIZERS = ['percona.com/delete-pxc-pvc', 'percona.com/delete-ssl'] as const;
+/** Scale down in order before the cluster goes away, whatever the policy (upstream sample default). */
+const ORDERED_DELETE_FINALIZER = 'percona.com/delete-pxc-pods-in-order';
+
+export const APP_USER = 'wandb_local';
+export const APP_DATABASE = 'wandb_local';
+
+export const clusterName = (spec: ResolvedMySQL) => `${spec.name}-cluster`;
+export const passwordSecretName = (spec: ResolvedMySQL) => `${spec.name}-user-db-password`;
+
+function perconaCluster({ parent, spec }: ComponentContext<ResolvedMySQL>): Child {
+  const name = clusterName(spec);
+  const single = spec.replicas === 1;
+  const finalizers =
+    spec.retention === 'purge' ? [ORDERED_DELETE_FINALIZER, ...PURGE_FINALIZERS] : [ORDERED_DELETE_FINALIZER];
+  return {
+    apiVersion: PXC.apiVersion,
+    kind: PXC.kind,
+    metadata: { name, labels: { ...childLabels(parent, 'mysql'), app: name }, finalizers },
+    spec: {
+      // Set explicitly: Percona patches an empty crVersion, and we own every field we set.
+      crVersion: PERCONA_CR_VERSION,
+      tls: { enabled: !single },
+      unsafeFlags: { tls: single, pxcSize: single, proxySize: single },
+      upgradeOptions: { apply: 'disabled' },
+      pxc: {
+        size: spec.replicas,
+        image: PXC_IMAGE,
+        configuration: '[mysqld]\npxc_strict_mode=PERMISSIVE\n',
+        volumeSpec: {
+          persistentVolumeClaim: {
+            accessModes: ['ReadWriteOnce'],
+            resources: { requests: { storage: spec.storageSize } },
+          },
+        },
+        ...(spec.resources ? { resources: spec.resources } : {}),
+        ...(spec.telemetry ? { sidecars: [mysqldExporter(name)] } : {}),
+      },
+      haproxy: { enabled: false },
+      proxysql: single
+        ? { enabled: false }
+        : {
+            enabled: true,
+            size: Math.min(3, spec.replicas),
+            image: PROXYSQL_IMAGE,
+            // emptyDir: ProxySQL keeps no data, so there is no ProxySQL PVC to retain or purge.
+            volumeSpec: { emptyDir: {} },
+          },
+      users: [
+        {
+          name: APP_USER,
+          dbs: [APP_DATABASE],
+          hosts: ['%'],
+          grants: ['ALL'],
+          withGrantOption: true,
+          passwordSecretRef: { name: passwordSecretName(spec), key: 'password' },
+        },
+      ],
+    },
+  };
+}
+
+function mysqldExporter(cluster: string) {
+  return {
+    name: 'mysqld-exporter',
+    image: MYSQLD_EXPORTER_IMAGE,
+    args: ['--mysqld.username=monitor', '--mysqld.address=127.0.0.1:3306'],
+    env: [
+      {
+        name: 'MYSQLD_EXPORTER_PASSWORD',
+        valueFrom: { secretKeyRef: { name: `internal-${cluster}`, key: 'monitor' } },
+      },
+    ],
+    ports: [{ name: 'metrics', containerPort: 9104 }],
+    livenessProbe: { httpGet: { path: '/metrics', port: 9104 }, initialDelaySeconds: 60, periodSeconds: 10 },
+  };
+}
+
+/** `MySQLReportedReady` from `status.state` and `status.observedGeneration` (infra-crds §5.4). */
+export function reportedReady(pxc: KubeObject): Finding {
+  const type = 'MySQLReportedReady';
+  const who = `PerconaXtraDBCluster ${pxc.metadata.name}`;
+  const state = stringField(pxc, 'status', 'state') ?? '';
+  const generation = pxc.metadata.generation;
+  const observedGeneration = numberField(pxc, 'status', 'observedGeneration');
+  if (state && generation !== undefined && observedGeneration !== generation) {
+    return {
+      type,
+      status: 'False',
+      reason: 'StaleGeneration',
+      message: `${who}: the operator has not yet observed generation ${generation} (observedGeneration ${observedGeneration ?? 'unset'})`,
+      implies: 'Pending',
+    };
+  }
+  const detail = operatorMessage(pxc);
+  switch (state) {
+    case 'ready':
+      return { type, status: 'True', reason: 'ready', message: `${who} is ready`, implies: 'Healthy' };
+    case 'initializing':
+      return { type, status: 'False', reason: state, message: `${who} is initializing${detail}`, implies: 'Pending' };
+    case 'paused':
+    case 'stopping':
+      return { type, status: 'False', reason: state, message: `${who} is ${state}${detail}`, implies: 'Unavailable' };
+    case 'error':
+      return { type, status: 'False', reason: state, message: `${who} reports an error${detail}`, implies: 'Error' };
+    default:
+      return {
+        type,
+        status: 'Unknown',
+        reason: 'Unknown',
+        message: state ? `${who} reports the unknown state "${state}"` : `${who} has not reported a state yet`,
+        implies: 'Unknown',
+      };
+  }
+}
+
+function operatorMessage(pxc: KubeObject): string {
+  const messages = pxc.status && (pxc.status as { message?: unknown }).message;
+  const first = Array.isArray(messages) ? messages.find((m) => typeof m === 'string' && m) : undefined;
+  return typeof first === 'string' ? `: ${first.slice(0, 300)}` : '';
+}
+
+export const mysql: Component<ResolvedMySQL> = {
+  name: 'mysql',
+  title: 'MySQL',
+  kinds: [{ ref: PXC, condition: 'MySQLCustomResource' }],
+  select: (spec) => spec.mysql,
+  desired: (context) => [perconaCluster(context)],
+  observe: ({ spec, observed }) => {
+    const pxc = observed.get(PXC, clusterName(spec));
+    return pxc ? [reportedReady(pxc)] : [];
+  },
+  relatedRules: () => [],
+  refusedEdits: ({ spec, observed }) => {
+    const pxc = observed.get(PXC, clusterName(spec));
+    if (!pxc) return [];
+    const problems: string[] = [];
+    const observedSize = numberField(pxc, 'spec', 'pxc', 'size');
+    if (observedSize !== undefined && (observedSize === 1) !== (spec.replicas === 1)) {
+      problems.push(
+        `spec.mysql.replicas cannot change from ${observedSize} to ${spec.replicas}: moving between a single node and a ` +
+          'cluster switches TLS and the proxy, which Percona cannot do on a live cluster',
+      );
+    }
+    const observedStorage = stringField(pxc, 'spec', 'pxc', 'volumeSpec', 'persistentVolumeClaim', 'resources', 'requests', 'storage');
+    const shrink = storageShrinks(observedStorage, spec.storageSize);
+    if (shrink) problems.push(`spec.mysql.storageSize ${shrink}`);
+    return problems;
+  },
+  knobsInEffect: ({ spec }, pxc) => {
+    // Percona reads its finalizers when the CR is deleted, so the observed spec is enough.
+    const finalizers = new Set(pxc.metadata.finalizers ?? []);
+    return PURGE_FINALIZERS.every((f) => finalizers.has(f) === (spec.retention === 'purge'));
+  },
+};

@@ -1,0 +1,101 @@
+// Conditions and states: the reference's vocabulary (common/condition.go, common/state.go), with
+// deterministic bookkeeping: sorted by type, never expiring, lastTransitionTime kept unless the
+// condition's status changes.
+import type { Condition, State } from './parent.js';
+
+/** A condition as a component reports it, with the state it implies for that component. */
+export interface Finding {
+  readonly type: string;
+  readonly status: 'True' | 'False' | 'Unknown';
+  readonly reason: string;
+  readonly message: string;
+  readonly implies: State;
+}
+
+/** Reasons of the reference's write conditions (`<X>CustomResource`). */
+export const Reasons = {
+  ResourceExists: 'ResourceExists',
+  PendingCreate: 'PendingCreate',
+  PendingDelete: 'PendingDelete',
+  NoResource: 'NoResource',
+  ReportedStatus: 'ReportedStatus',
+  Unknown: 'Unknown',
+} as const;
+
+/**
+ * Worst first. The reference's order is Error > Unavailable > Pending > Degraded > Healthy with
+ * Unknown never outranking anything, which let an unknown readiness read as Healthy; here Unknown
+ * outranks Degraded and Healthy and is not ready (docs/decisions.md).
+ */
+const SIGNIFICANCE: readonly State[] = ['Error', 'Unavailable', 'Pending', 'Unknown', 'Degraded', 'Healthy'];
+
+export function worstState(states: Iterable<State>): State | undefined {
+  let worst: number | undefined;
+  for (const state of states) {
+    const rank = SIGNIFICANCE.indexOf(state);
+    if (rank >= 0 && (worst === undefined || rank < worst)) worst = rank;
+  }
+  return worst === undefined ? undefined : SIGNIFICANCE[worst];
+}
+
+export const isReadyState = (state: State): boolean =>
+  state === 'Healthy' || state === 'Degraded' || state === 'Disabled';
+
+/** Seconds until the next sync, by the worst state (reference: Error 15 s … Healthy 600 s). */
+export function resyncSeconds(state: State | undefined): number {
+  switch (state) {
+    case 'Error':
+      return 15;
+    case 'Pending':
+      return 120;
+    case 'Degraded':
+      return 300;
+    case 'Healthy':
+    case 'Disabled':
+    case undefined:
+      return 600;
+    case 'Unknown':
+    case 'Unavailable':
+      return 180;
+  }
+}
+
+/** Previous conditions from a parent status we did not write ourselves: trust nothing. */
+export function readConditions(value: unknown): Condition[] {
+  if (!Array.isArray(value)) return [];
+  return value.filter(
+    (c): c is Condition =>
+      c !== null &&
+      typeof c === 'object' &&
+      typeof c.type === 'string' &&
+      typeof c.status === 'string' &&
+      typeof c.lastTransitionTime === 'string',
+  );
+}
+
+/**
+ * Stamp findings into conditions: sorted by type, one per type (the last finding of a type wins),
+ * lastTransitionTime carried over from `previous` while the status is unchanged.
+ */
+export function stampConditions(
+  findings: readonly Omit<Finding, 'implies'>[],
+  previous: readonly Condition[],
+  now: string,
+  generation: number,
+): Condition[] {
+  const latest = new Map<string, Omit<Finding, 'implies'>>();
+  for (const finding of findings) latest.set(finding.type, finding);
+  return [...latest.values()]
+    .sort((a, b) => (a.type < b.type ? -1 : a.type > b.type ? 1 : 0))
+    .map((finding) => {
+      const before = previous.find((c) => c.type === finding.type);
+      return {
+        type: finding.type,
+        status: finding.status,
+        reason: finding.reason,
+        message: finding.message,
+        lastTransitionTime: before && before.status === finding.status ? before.lastTransitionTime : now,
+        observedGeneration: generation,
+      };
+    });
+}

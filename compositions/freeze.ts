@@ -1,0 +1,44 @@
+// Freezing an observed child: what to return for a child we must keep but cannot (or must not)
+// recompute. Echoing the observed object would make its operator finalizers and defaults "ours",
+// and the next valid sync would strip them, so we return what Metacontroller last applied (a no-op
+// three-way merge) or, without that, only the object's identity (decision 7).
+import type { Child, KubeObject } from './kube.js';
+
+export const LAST_APPLIED_ANNOTATION = 'metacontroller.k8s.io/last-applied-configuration';
+
+export function freeze(observed: KubeObject): Child {
+  const lastApplied = parseLastApplied(observed);
+  if (lastApplied) return lastApplied;
+  return {
+    apiVersion: observed.apiVersion,
+    kind: observed.kind,
+    metadata: {
+      name: observed.metadata.name,
+      ...(observed.metadata.labels ? { labels: { ...observed.metadata.labels } } : {}),
+    },
+  };
+}
+
+function parseLastApplied(observed: KubeObject): Child | undefined {
+  const text = observed.metadata.annotations?.[LAST_APPLIED_ANNOTATION];
+  if (!text) return undefined;
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return undefined;
+  const candidate = value as Partial<Child> & { metadata?: Record<string, unknown>; status?: unknown };
+  if (
+    candidate.apiVersion !== observed.apiVersion ||
+    candidate.kind !== observed.kind ||
+    candidate.metadata?.name !== observed.metadata.name
+  ) {
+    return undefined;
+  }
+  // Metacontroller records the namespace it defaulted; children must not name one (it is implied).
+  const { namespace: _namespace, ...metadata } = candidate.metadata;
+  const { status: _status, ...rest } = candidate;
+  return { ...rest, metadata } as Child;
+}

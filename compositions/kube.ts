@@ -1,0 +1,148 @@
+// Kubernetes object shapes as the hooks see them, the child kinds we own, and an index of the
+// objects Metacontroller observed. Keys of Metacontroller's maps differ between hook versions, so
+// objects are always indexed by their own apiVersion, kind and name.
+
+export type Labels = Readonly<Record<string, string>>;
+
+export interface ObjectMeta {
+  readonly name: string;
+  readonly namespace?: string | undefined;
+  readonly uid?: string | undefined;
+  readonly generation?: number | undefined;
+  readonly creationTimestamp?: string | undefined;
+  readonly deletionTimestamp?: string | undefined;
+  readonly labels?: Labels | undefined;
+  readonly annotations?: Labels | undefined;
+  readonly finalizers?: readonly string[] | undefined;
+  readonly ownerReferences?: readonly unknown[] | undefined;
+  readonly [key: string]: unknown;
+}
+
+export interface KubeObject {
+  readonly apiVersion: string;
+  readonly kind: string;
+  readonly metadata: ObjectMeta;
+  readonly [key: string]: unknown;
+}
+
+/** A desired child: plain data, only the fields we own. */
+export interface Child {
+  apiVersion: string;
+  kind: string;
+  metadata: {
+    name: string;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+    finalizers?: string[];
+  };
+  [key: string]: unknown;
+}
+
+export interface KindRef {
+  readonly apiVersion: string;
+  readonly kind: string;
+  /** Plural resource name, as Metacontroller's childResources and relatedResources want it. */
+  readonly resource: string;
+}
+
+const kind = (apiVersion: string, kindName: string, resource: string): KindRef => ({
+  apiVersion,
+  kind: kindName,
+  resource,
+});
+
+/** Every kind the CompositeController owns; manifests/composite-controller.yaml lists exactly these. */
+export const CHILD_KINDS = {
+  PerconaXtraDBCluster: kind('pxc.percona.com/v1', 'PerconaXtraDBCluster', 'perconaxtradbclusters'),
+  Redis: kind('redis.redis.opstreelabs.in/v1beta2', 'Redis', 'redis'),
+  RedisReplication: kind('redis.redis.opstreelabs.in/v1beta2', 'RedisReplication', 'redisreplications'),
+  RedisSentinel: kind('redis.redis.opstreelabs.in/v1beta2', 'RedisSentinel', 'redissentinels'),
+  Kafka: kind('kafka.strimzi.io/v1', 'Kafka', 'kafkas'),
+  KafkaNodePool: kind('kafka.strimzi.io/v1', 'KafkaNodePool', 'kafkanodepools'),
+  Tenant: kind('minio.min.io/v2', 'Tenant', 'tenants'),
+  ClickHouseInstallation: kind('clickhouse.altinity.com/v1', 'ClickHouseInstallation', 'clickhouseinstallations'),
+  ClickHouseKeeperInstallation: kind(
+    'clickhouse-keeper.altinity.com/v1',
+    'ClickHouseKeeperInstallation',
+    'clickhousekeeperinstallations',
+  ),
+} as const;
+
+/** Kinds we only read, through customize rules. */
+export const RELATED_KINDS = {
+  StatefulSet: kind('apps/v1', 'StatefulSet', 'statefulsets'),
+  Secret: kind('v1', 'Secret', 'secrets'),
+} as const;
+
+type Typed = { readonly apiVersion: string; readonly kind: string };
+
+export const sameKind = (a: Typed, b: Typed): boolean =>
+  a.apiVersion === b.apiVersion && a.kind === b.kind;
+
+const indexKey = (apiVersion: string, kindName: string, name: string) => `${apiVersion}\u0000${kindName}\u0000${name}`;
+
+/** Objects Metacontroller observed (children or related), looked up by kind and name. */
+export class ObservedObjects {
+  private readonly byKey = new Map<string, KubeObject>();
+  readonly all: readonly KubeObject[];
+
+  constructor(objects: Iterable<KubeObject>) {
+    const all: KubeObject[] = [];
+    for (const object of objects) {
+      this.byKey.set(indexKey(object.apiVersion, object.kind, object.metadata.name), object);
+      all.push(object);
+    }
+    // Sorted so that anything derived from iteration order is independent of the request's map order.
+    this.all = all.sort(compareObjects);
+  }
+
+  /** Metacontroller's `{ "<Kind>.<group>/<version>": { "<key>": object } }` maps, flattened. */
+  static fromMaps(...maps: ReadonlyArray<Readonly<Record<string, Readonly<Record<string, KubeObject>>>>>) {
+    return new ObservedObjects(maps.flatMap((map) => Object.values(map).flatMap((group) => Object.values(group))));
+  }
+
+  get(ref: Typed, name: string): KubeObject | undefined {
+    return this.byKey.get(indexKey(ref.apiVersion, ref.kind, name));
+  }
+
+  has(ref: Typed, name: string): boolean {
+    return this.byKey.has(indexKey(ref.apiVersion, ref.kind, name));
+  }
+
+  ofKind(ref: Typed): KubeObject[] {
+    return this.all.filter((object) => sameKind(object, ref));
+  }
+}
+
+export function compareObjects(
+  a: { apiVersion: string; kind: string; metadata: { name: string } },
+  b: { apiVersion: string; kind: string; metadata: { name: string } },
+): number {
+  return (
+    compareStrings(a.apiVersion, b.apiVersion) ||
+    compareStrings(a.kind, b.kind) ||
+    compareStrings(a.metadata.name, b.metadata.name)
+  );
+}
+
+export const compareStrings = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+/** Reads a nested field of an observed object without trusting its shape. */
+export function field(object: unknown, ...path: string[]): unknown {
+  let value: unknown = object;
+  for (const key of path) {
+    if (value === null || typeof value !== 'object') return undefined;
+    value = (value as Record<string, unknown>)[key];
+  }
+  return value;
+}
+
+export const stringField = (object: unknown, ...path: string[]): string | undefined => {
+  const value = field(object, ...path);
+  return typeof value === 'string' ? value : undefined;
+};
+
+export const numberField = (object: unknown, ...path: string[]): number | undefined => {
+  const value = field(object, ...path);
+  return typeof value === 'number' ? value : undefined;
+};

@@ -1,0 +1,115 @@
+// The Metacontroller hook contract (hooks `version: v2`, Metacontroller v4.17): requests are parsed
+// leniently, since Metacontroller may add fields; responses are checked strictly before they leave,
+// since v2 decodes them strictly and a malformed one must never reach it.
+import { z } from 'zod';
+
+const Metadata = z.looseObject({
+  name: z.string().min(1),
+  namespace: z.string().optional(),
+  uid: z.string().optional(),
+  generation: z.number().int().optional(),
+  creationTimestamp: z.string().optional(),
+  deletionTimestamp: z.string().optional(),
+  labels: z.record(z.string(), z.string()).optional(),
+  annotations: z.record(z.string(), z.string()).optional(),
+  finalizers: z.array(z.string()).optional(),
+  ownerReferences: z.array(z.unknown()).optional(),
+});
+
+export const KubeObjectSchema = z.looseObject({
+  apiVersion: z.string().min(1),
+  kind: z.string().min(1),
+  metadata: Metadata,
+});
+
+/** `{ "<Kind>.<group>/<version>": { "<namespace>/<name>": object } }`; may be absent or null. */
+const ObjectMap = z
+  .record(z.string(), z.record(z.string(), KubeObjectSchema).nullable())
+  .nullable()
+  .optional()
+  .transform((map) =>
+    Object.fromEntries(Object.entries(map ?? {}).map(([key, group]) => [key, group ?? {}])),
+  );
+
+const Parent = KubeObjectSchema.extend({
+  metadata: Metadata.extend({ namespace: z.string().min(1), uid: z.string().min(1) }),
+  spec: z.unknown(),
+  status: z.unknown(),
+});
+
+export const CompositeSyncRequest = z.looseObject({
+  controller: z.looseObject({}).optional(),
+  parent: Parent,
+  children: ObjectMap,
+  related: ObjectMap,
+  finalizing: z.boolean().optional().default(false),
+});
+export type CompositeSyncRequest = z.infer<typeof CompositeSyncRequest>;
+
+export const CustomizeRequest = z.looseObject({
+  controller: z.looseObject({}).optional(),
+  parent: Parent,
+});
+export type CustomizeRequest = z.infer<typeof CustomizeRequest>;
+
+export const DecoratorSyncRequest = z.looseObject({
+  controller: z.looseObject({}).optional(),
+  object: Parent,
+  attachments: ObjectMap,
+  related: ObjectMap,
+  finalizing: z.boolean().optional().default(false),
+});
+export type DecoratorSyncRequest = z.infer<typeof DecoratorSyncRequest>;
+
+// ---- responses ---------------------------------------------------------------------------------
+
+const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+
+const DesiredMetadata = z.looseObject({
+  name: z.string().max(253).regex(DNS_SUBDOMAIN, 'must be a DNS subdomain'),
+  // Must be empty or the parent's: checked against the request by checkChildren().
+  namespace: z.string().optional(),
+  generateName: z.never({ error: 'generateName cannot be used by Metacontroller children' }).optional(),
+  labels: z.record(z.string(), z.string().max(63)).optional(),
+  annotations: z.record(z.string(), z.string()).optional(),
+  finalizers: z.array(z.string()).optional(),
+});
+
+export const DesiredObject = z.looseObject({
+  apiVersion: z.string().min(1),
+  kind: z.string().min(1),
+  metadata: DesiredMetadata,
+  status: z.never({ error: 'children status is owned by their operator' }).optional(),
+});
+
+export const CompositeSyncResponse = z.strictObject({
+  status: z.record(z.string(), z.unknown()),
+  children: z.array(DesiredObject),
+  resyncAfterSeconds: z.number().positive().optional(),
+  finalized: z.boolean().optional(),
+});
+export type CompositeSyncResponse = z.infer<typeof CompositeSyncResponse>;
+
+export const RelatedResourceRule = z.strictObject({
+  apiVersion: z.string().min(1),
+  resource: z.string().min(1),
+  namespace: z.string().min(1),
+  names: z.array(z.string().min(1)).min(1).optional(),
+  labelSelector: z.strictObject({ matchLabels: z.record(z.string(), z.string()) }).optional(),
+});
+export type RelatedResourceRule = z.infer<typeof RelatedResourceRule>;
+
+export const CustomizeResponse = z.strictObject({
+  relatedResources: z.array(RelatedResourceRule),
+});
+export type CustomizeResponse = z.infer<typeof CustomizeResponse>;
+
+export const DecoratorSyncResponse = z.strictObject({
+  labels: z.record(z.string(), z.string().nullable()).optional(),
+  annotations: z.record(z.string(), z.string().nullable()).optional(),
+  status: z.null(),
+  attachments: z.array(DesiredObject),
+  resyncAfterSeconds: z.number().positive().optional(),
+  finalized: z.boolean().optional(),
+});
+export type DecoratorSyncResponse = z.infer<typeof DecoratorSyncResponse>;

@@ -1,0 +1,272 @@
+// The composite hooks as pure functions: sync and finalize share one pipeline,
+// Resolve → (Finalize | Write → Read → Infer) → Summarize, as in the reference operator's v2 flow.
+import type { Component, ComponentContext } from './component.js';
+import { type Finding, Reasons } from './conditions.js';
+import { COMPONENTS } from './components/index.js';
+import { freeze } from './freeze.js';
+import { type Child, type KubeObject, ObservedObjects, compareObjects, sameKind } from './kube.js';
+import type { CompositeSyncRequest, CustomizeRequest, CustomizeResponse } from './metacontroller.js';
+import { COMPONENT_NAMES, WeightsAndBiasesSpec, type WeightsAndBiasesStatus } from './parent.js';
+import { type ParentRef, resolveSpec } from './presets.js';
+import { type ComponentOutcome, type PreviousStatus, readPreviousStatus, summarize } from './status.js';
+import { stampConditions } from './conditions.js';
+import { formatIssues } from './issues.js';
+
+/** What the edge passes in: the only clock a composition ever sees. */
+export interface Environment {
+  readonly now: string;
+}
+
+export const ORPHAN_FINALIZER = 'orphan';
+
+export function parentRef(parent: CompositeSyncRequest['parent']): ParentRef {
+  return {
+    name: parent.metadata.name,
+    namespace: parent.metadata.namespace,
+    uid: parent.metadata.uid,
+    generation: parent.metadata.generation ?? 0,
+    creationTimestamp: parent.metadata.creationTimestamp ?? '',
+  };
+}
+
+/** A composite hook response (checked against the wire schema at the edge). */
+export interface SyncResult {
+  readonly status: WeightsAndBiasesStatus;
+  readonly children: Child[];
+  readonly resyncAfterSeconds?: number;
+  readonly finalized?: boolean;
+}
+
+type Bound = { component: Component<unknown>; context: ComponentContext<unknown>; enabled: boolean };
+
+/** The sync and finalize hooks (`request.finalizing` tells them apart). */
+export function reconcile(request: CompositeSyncRequest, env: Environment): SyncResult {
+  const parent = parentRef(request.parent);
+  const observed = ObservedObjects.fromMaps(request.children);
+  const related = ObservedObjects.fromMaps(request.related);
+  const previous = readPreviousStatus(request.parent.status, COMPONENT_NAMES);
+  const finalizing = request.finalizing;
+
+  if (finalizing && request.parent.metadata.finalizers?.includes(ORPHAN_FINALIZER)) {
+    return orphaned(observed, previous, parent, env);
+  }
+
+  const parsed = WeightsAndBiasesSpec.safeParse(request.parent.spec ?? {});
+  if (!parsed.success) return invalid(formatIssues(parsed.error, 'spec'), observed, previous, parent, env, finalizing);
+  const { spec, problems } = resolveSpec(parsed.data, parent);
+
+  const bound: Bound[] = COMPONENTS.map((component) => {
+    const own = component.select(spec);
+    return { component, enabled: own.enabled, context: { parent, spec: own, observed, related } };
+  });
+  const refused = finalizing ? [] : bound.filter((b) => b.enabled).flatMap(refusedEdits);
+  if (problems.length > 0 || refused.length > 0) {
+    return invalid([...problems, ...refused], observed, previous, parent, env, finalizing);
+  }
+
+  const results = bound.map((b) => (finalizing || !b.enabled ? remove(b, previous) : write(b)));
+  const children = results.flatMap((r) => r.children).sort(compareObjects);
+  const summary = summarize(
+    results.map((r) => r.outcome),
+    previous,
+    { now: env.now, generation: parent.generation, finalizing },
+  );
+  return {
+    status: summary.status,
+    children,
+    resyncAfterSeconds: summary.resyncAfterSeconds,
+    ...(finalizing ? { finalized: results.every((r) => r.remaining === 0) } : {}),
+  };
+}
+
+interface ComponentResult {
+  readonly children: Child[];
+  readonly outcome: ComponentOutcome;
+  /** Observed children of this component that must still go before finalize may finish. */
+  readonly remaining: number;
+}
+
+function ownObserved({ component, context }: Bound): KubeObject[] {
+  return context.observed.all.filter((o) => component.kinds.some((k) => sameKind(o, k.ref)));
+}
+
+function conditionFor(component: Component<unknown>, object: { apiVersion: string; kind: string }): string {
+  return component.kinds.find((k) => sameKind(object, k.ref))?.condition ?? `${component.title}CustomResource`;
+}
+
+/** Write → Read → Infer for an enabled component. */
+function write(b: Bound): ComponentResult {
+  const { component, context } = b;
+  const desired = component.desired(context);
+  const findings: Finding[] = desired.map((child) => {
+    const type = conditionFor(component, child);
+    const who = `${child.kind} ${child.metadata.name}`;
+    return context.observed.get(child, child.metadata.name)
+      ? { type, status: 'True', reason: Reasons.ResourceExists, message: `${who} exists`, implies: 'Healthy' }
+      : { type, status: 'False', reason: Reasons.PendingCreate, message: `${who} is being created`, implies: 'Pending' };
+  });
+  findings.push(...component.observe(context));
+  return { children: desired, outcome: { name: component.name, enabled: true, findings }, remaining: 0 };
+}
+
+/**
+ * An enabled component never omits an observed child of its kinds: that would delete it.
+ * Components explain the edits they refuse; anything else that would drop a child is refused here.
+ */
+function refusedEdits(b: Bound): string[] {
+  const specific = b.component.refusedEdits(b.context);
+  if (specific.length > 0) return specific;
+  const desired = b.component.desired(b.context);
+  return ownObserved(b)
+    .filter((o) => !desired.some((d) => sameKind(d, o) && d.metadata.name === o.metadata.name))
+    .map(
+      (o) =>
+        `spec.${b.component.name} no longer yields the existing ${o.kind} ${o.metadata.name}; ` +
+        'changing names or topology of a live component would delete it',
+    );
+}
+
+/**
+ * Removal (component disabled, or parent deleted), in two phases (decision 8): keep returning each
+ * child with the retention knobs until they are in effect, then omit it and wait until it is gone.
+ * Phase 2 never starts in the first call that sees the removal: the previous status must already
+ * record it, which also covers a `--cascade=orphan` finalizer that was removed before we saw it.
+ */
+function remove(b: Bound, previous: PreviousStatus): ComponentResult {
+  const { component, context, enabled } = b;
+  const present = ownObserved(b);
+  if (present.length === 0) {
+    return {
+      children: [],
+      outcome: { name: component.name, enabled: false, findings: [], fixedState: 'Disabled' },
+      remaining: 0,
+    };
+  }
+  const desired = component.desired(context);
+  const keep = present.map(
+    (o) => desired.find((d) => sameKind(d, o) && d.metadata.name === o.metadata.name) ?? freeze(o),
+  );
+  const waiting = present.filter((o) => !component.knobsInEffect(context, o));
+  const removalType = `${component.title}Removal`;
+  const started = previous.components[component.name]?.conditions?.some((c) => c.type === removalType) ?? false;
+  const policy = context.spec && (context.spec as { retention?: string }).retention;
+  const names = (objects: KubeObject[]) => objects.map((o) => `${o.kind} ${o.metadata.name}`).join(', ');
+  const why = enabled ? 'the parent is being deleted' : `spec.${component.name}.enabled is false`;
+
+  let children: Child[];
+  let finding: Finding;
+  if (waiting.length > 0 || !started) {
+    children = keep;
+    finding = {
+      type: removalType,
+      status: 'False',
+      reason: 'ApplyingRetention',
+      message: `${why}; waiting until the ${policy} retention knobs are in effect on ${names(waiting.length > 0 ? waiting : present)}`,
+      implies: 'Unavailable',
+    };
+  } else {
+    children = [];
+    finding = {
+      type: removalType,
+      status: 'False',
+      reason: 'Deleting',
+      message: `${why}; waiting until ${names(present)} ${present.length === 1 ? 'is' : 'are'} gone (${policy})`,
+      implies: 'Unavailable',
+    };
+  }
+  const pendingDelete: Finding[] = present.map((o) => ({
+    type: conditionFor(component, o),
+    status: 'False',
+    reason: Reasons.PendingDelete,
+    message: `${o.kind} ${o.metadata.name} is being removed`,
+    implies: 'Unavailable',
+  }));
+  return {
+    children,
+    outcome: { name: component.name, enabled: false, findings: [...pendingDelete, finding] },
+    remaining: present.length,
+  };
+}
+
+/** Invalid spec: freeze every observed child, keep per-component statuses, say why (decision 7). */
+function invalid(
+  problems: readonly string[],
+  observed: ObservedObjects,
+  previous: PreviousStatus,
+  parent: ParentRef,
+  env: Environment,
+  finalizing: boolean,
+): SyncResult {
+  const message = problems.join('; ');
+  const conditions = stampConditions(
+    [
+      { type: 'InvalidSpec', status: 'True', reason: 'InvalidSpec', message },
+      {
+        type: 'Ready',
+        status: 'False',
+        reason: 'InvalidSpec',
+        message: `spec is invalid, nothing was changed${finalizing ? ' and deletion waits until it is fixed' : ''}: ${message}`,
+      },
+    ],
+    previous.conditions,
+    env.now,
+    parent.generation,
+  );
+  return {
+    status: { ready: false, conditions, ...keptComponentStatuses(previous) },
+    children: observed.all.map(freeze),
+    // An invalid spec does not heal by itself; the edit that fixes it triggers a sync at once.
+    resyncAfterSeconds: 180,
+    ...(finalizing ? { finalized: false } : {}),
+  };
+}
+
+/** `kubectl delete --cascade=orphan`: Metacontroller no longer manages children; let go. */
+function orphaned(
+  observed: ObservedObjects,
+  previous: PreviousStatus,
+  parent: ParentRef,
+  env: Environment,
+): SyncResult {
+  const conditions = stampConditions(
+    [
+      {
+        type: 'Ready',
+        status: 'False',
+        reason: 'Orphaned',
+        message: 'deleted with --cascade=orphan: the infrastructure keeps running without this parent',
+      },
+    ],
+    previous.conditions,
+    env.now,
+    parent.generation,
+  );
+  return {
+    status: { ready: false, conditions, ...keptComponentStatuses(previous) },
+    children: observed.all.map(freeze),
+    finalized: true,
+  };
+}
+
+function keptComponentStatuses(previous: PreviousStatus) {
+  return Object.fromEntries(
+    COMPONENT_NAMES.flatMap((name) => {
+      const status = previous.components[name];
+      return status ? [[`${name}Status`, status]] : [];
+    }),
+  );
+}
+
+/** The customize hook: related objects readiness needs, always in the parent's namespace. */
+export function customize(request: CustomizeRequest): CustomizeResponse {
+  const parent = parentRef(request.parent);
+  const parsed = WeightsAndBiasesSpec.safeParse(request.parent.spec ?? {});
+  if (!parsed.success) return { relatedResources: [] };
+  const { spec } = resolveSpec(parsed.data, parent);
+  return {
+    relatedResources: COMPONENTS.flatMap((component) => {
+      const own = component.select(spec);
+      return own.enabled ? component.relatedRules(own, parent.namespace) : [];
+    }),
+  };
+}

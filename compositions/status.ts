@@ -1,0 +1,104 @@
+// Summarize: per-component status in the reference's shape, plus a top-level Ready condition
+// that names what blocks it. A pure function of the findings, the previous status and `now`.
+import { type Finding, isReadyState, readConditions, resyncSeconds, stampConditions, worstState } from './conditions.js';
+import { type ComponentName, ComponentStatus, type State, type WeightsAndBiasesStatus } from './parent.js';
+
+export interface ComponentOutcome {
+  readonly name: ComponentName;
+  readonly enabled: boolean;
+  readonly findings: readonly Finding[];
+  /** Set when the component has no findings of its own to judge by (disabled, or nothing left). */
+  readonly fixedState?: State;
+}
+
+export type StatusKey = `${ComponentName}Status`;
+export const statusKey = (name: ComponentName): StatusKey => `${name}Status`;
+
+/** The previous status from the request, read defensively: it may come from another writer. */
+export interface PreviousStatus {
+  readonly conditions: ReturnType<typeof readConditions>;
+  readonly components: Partial<Record<ComponentName, ComponentStatus>>;
+}
+
+export function readPreviousStatus(value: unknown, names: readonly ComponentName[]): PreviousStatus {
+  const status = value !== null && typeof value === 'object' ? (value as Record<string, unknown>) : {};
+  const components: Partial<Record<ComponentName, ComponentStatus>> = {};
+  for (const name of names) {
+    const parsed = ComponentStatus.safeParse(status[statusKey(name)]);
+    if (parsed.success) components[name] = parsed.data;
+  }
+  return { conditions: readConditions(status.conditions), components };
+}
+
+export function componentState(outcome: ComponentOutcome): State {
+  return outcome.fixedState ?? worstState(outcome.findings.map((f) => f.implies)) ?? 'Unknown';
+}
+
+/** `mysql is Pending: MySQLReportedReady: …`: the component, its state and the findings behind it. */
+function explain(outcome: ComponentOutcome, state: State): string {
+  const causes = outcome.findings.filter((f) => f.implies === state).map((f) => `${f.type}: ${f.message}`);
+  return causes.length > 0 ? `${outcome.name} is ${state}: ${causes.join(', ')}` : `${outcome.name} is ${state}`;
+}
+
+export interface Summary {
+  readonly status: WeightsAndBiasesStatus;
+  readonly resyncAfterSeconds: number;
+}
+
+export function summarize(
+  outcomes: readonly ComponentOutcome[],
+  previous: PreviousStatus,
+  context: { now: string; generation: number; finalizing: boolean },
+): Summary {
+  const { now, generation } = context;
+  const states = outcomes.map((outcome) => ({ outcome, state: componentState(outcome) }));
+  const enabled = states.filter(({ outcome }) => outcome.enabled);
+  const blocking = enabled.filter(({ state }) => !isReadyState(state));
+
+  const ready = !context.finalizing && blocking.length === 0;
+  let readyFinding: Omit<Finding, 'implies'>;
+  if (context.finalizing) {
+    const remaining = states.filter(({ state }) => state !== 'Disabled');
+    readyFinding = {
+      type: 'Ready',
+      status: 'False',
+      reason: 'Deleting',
+      message:
+        remaining.length > 0
+          ? `deleting: ${remaining.map(({ outcome, state }) => explain(outcome, state)).join('; ')}`
+          : 'deleting: every component is gone',
+    };
+  } else if (blocking.length > 0) {
+    readyFinding = {
+      type: 'Ready',
+      status: 'False',
+      reason: 'ComponentsNotReady',
+      message: `waiting: ${blocking.map(({ outcome, state }) => explain(outcome, state)).join('; ')}`,
+    };
+  } else if (enabled.length === 0) {
+    readyFinding = { type: 'Ready', status: 'True', reason: 'NoComponentsEnabled', message: 'no component is enabled' };
+  } else {
+    readyFinding = {
+      type: 'Ready',
+      status: 'True',
+      reason: 'AllComponentsReady',
+      message: `ready: ${enabled.map(({ outcome, state }) => (state === 'Healthy' ? outcome.name : `${outcome.name} (${state})`)).join(', ')}`,
+    };
+  }
+
+  const status: WeightsAndBiasesStatus = {
+    ready,
+    conditions: stampConditions([readyFinding], previous.conditions, now, generation),
+  };
+  for (const { outcome, state } of states) {
+    status[statusKey(outcome.name)] = {
+      ready: isReadyState(state),
+      state,
+      conditions: stampConditions(outcome.findings, previous.components[outcome.name]?.conditions ?? [], now, generation),
+    };
+  }
+
+  const worst = worstState(enabled.map(({ state }) => state));
+  const resyncAfterSeconds = context.finalizing ? resyncSeconds('Pending') : resyncSeconds(worst);
+  return { status, resyncAfterSeconds };
+}
