@@ -34,6 +34,11 @@ export interface Component<S = unknown> {
   desired(context: ComponentContext<S>): Child[];
   /** `<Title>ReportedReady` and any other findings read from the operator's status. */
   observe(context: ComponentContext<S>): Finding[];
+  /**
+   * Secrets the component's custom resources reference (created by the DecoratorController). A
+   * custom resource is created only once every one of them is observed (decision 4).
+   */
+  credentialSecrets(spec: S): string[];
   /** What readiness needs beyond the children, always limited to the parent's namespace. */
   relatedRules(spec: S, namespace: string): RelatedResourceRule[];
   /** Edits the operator cannot carry out, found by comparing desired with observed children. */
@@ -56,3 +61,6 @@ export function childLabels(parent: ParentRef, component: ComponentName): Record
 export function instanceLabel(parentName: string): string {
   return parentName.length <= 63 ? parentName : parentName.slice(0, 63).replace(/[-.]+$/, '');
 }
+
+/** The Secret holding a component's connection details (`url` and parts), as in the reference. */
+export const connectionSecretName = (spec: { readonly name: string }): string => `${spec.name}-connection`;

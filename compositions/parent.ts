@@ -113,6 +113,7 @@ export const RedisSpec = z
           .min(3)
           .max(2147483647)
           .refine((n) => n % 2 === 1, 'must be odd')
+          .meta(celRules([{ rule: 'self % 2 == 1', message: 'redis.sentinel.replicas must be odd' }]))
           .optional()
           .describe('Addition. Number of sentinels: odd and at least 3 (quorum is a majority). Default 3.'),
         config: z

@@ -1,10 +1,10 @@
 // The composite hooks as pure functions: sync and finalize share one pipeline,
 // Resolve → (Finalize | Write → Read → Infer) → Summarize, as in the reference operator's v2 flow.
-import type { Component, ComponentContext } from './component.js';
+import { type Component, type ComponentContext, connectionSecretName } from './component.js';
 import { type Finding, Reasons } from './conditions.js';
 import { COMPONENTS } from './components/index.js';
 import { freeze } from './freeze.js';
-import { type Child, type KubeObject, ObservedObjects, compareObjects, sameKind } from './kube.js';
+import { type Child, type KubeObject, ObservedObjects, RELATED_KINDS, compareObjects, sameKind } from './kube.js';
 import type { CompositeSyncRequest, CustomizeRequest, CustomizeResponse } from './metacontroller.js';
 import { COMPONENT_NAMES, WeightsAndBiasesSpec, type WeightsAndBiasesStatus } from './parent.js';
 import { type ParentRef, resolveSpec } from './presets.js';
@@ -97,16 +97,72 @@ function conditionFor(component: Component<unknown>, object: { apiVersion: strin
 /** Write → Read → Infer for an enabled component. */
 function write(b: Bound): ComponentResult {
   const { component, context } = b;
-  const desired = component.desired(context);
-  const findings: Finding[] = desired.map((child) => {
+  const spec = context.spec as { name: string };
+  // A custom resource that references a credential Secret is created only once that Secret is
+  // observed; one that exists is always kept (decision 4).
+  const missingSecrets = component
+    .credentialSecrets(context.spec)
+    .filter((name) => !context.related.has(RELATED_KINDS.Secret, name));
+  const children: Child[] = [];
+  const findings: Finding[] = [];
+  for (const child of component.desired(context)) {
     const type = conditionFor(component, child);
     const who = `${child.kind} ${child.metadata.name}`;
-    return context.observed.get(child, child.metadata.name)
-      ? { type, status: 'True', reason: Reasons.ResourceExists, message: `${who} exists`, implies: 'Healthy' }
-      : { type, status: 'False', reason: Reasons.PendingCreate, message: `${who} is being created`, implies: 'Pending' };
-  });
-  findings.push(...component.observe(context));
-  return { children: desired, outcome: { name: component.name, enabled: true, findings }, remaining: 0 };
+    if (context.observed.has(child, child.metadata.name)) {
+      children.push(child);
+      findings.push({ type, status: 'True', reason: Reasons.ResourceExists, message: `${who} exists`, implies: 'Healthy' });
+    } else if (missingSecrets.length > 0) {
+      const secrets = missingSecrets.map((name) => `Secret ${name}`).join(', ');
+      findings.push({
+        type,
+        status: 'False',
+        reason: Reasons.PendingCreate,
+        message: `${who} waits for ${secrets} (written by the wandb-secrets DecoratorController)`,
+        implies: 'Pending',
+      });
+    } else {
+      children.push(child);
+      findings.push({ type, status: 'False', reason: Reasons.PendingCreate, message: `${who} is being created`, implies: 'Pending' });
+    }
+  }
+  const reported = component.observe(context);
+  const connection = connectionInfo(component, spec, context.related, reported);
+  findings.push(...reported, connection);
+  const outcome: ComponentOutcome = {
+    name: component.name,
+    enabled: true,
+    findings,
+    ...(connection.status === 'True' ? { connectionSecret: connectionSecretName(spec) } : {}),
+  };
+  return { children, outcome, remaining: 0 };
+}
+
+/**
+ * `<Title>ConnectionInfo`: whether the connection Secret exists. Missing while the operator still
+ * works is Pending (the reference said Unavailable); missing although the operator reports ready is
+ * the reference's special case, an Error.
+ */
+function connectionInfo(
+  component: Component<unknown>,
+  spec: { name: string },
+  related: ObservedObjects,
+  reported: readonly Finding[],
+): Finding {
+  const type = `${component.title}ConnectionInfo`;
+  const name = connectionSecretName(spec);
+  if (related.has(RELATED_KINDS.Secret, name)) {
+    return { type, status: 'True', reason: Reasons.ResourceExists, message: `Secret ${name} holds the connection details`, implies: 'Healthy' };
+  }
+  const readyReported = reported.some((f) => f.type === `${component.title}ReportedReady` && f.status === 'True');
+  return readyReported
+    ? {
+        type,
+        status: 'False',
+        reason: Reasons.NoResource,
+        message: `${component.title} connection info is unavailable, but ${component.title} is reported as ready (Secret ${name} is missing)`,
+        implies: 'Error',
+      }
+    : { type, status: 'False', reason: Reasons.NoResource, message: `Secret ${name} is not written yet`, implies: 'Pending' };
 }
 
 /**
@@ -263,10 +319,27 @@ export function customize(request: CustomizeRequest): CustomizeResponse {
   const parsed = WeightsAndBiasesSpec.safeParse(request.parent.spec ?? {});
   if (!parsed.success) return { relatedResources: [] };
   const { spec } = resolveSpec(parsed.data, parent);
+  const enabled = COMPONENTS.map((component) => ({ component, own: component.select(spec) })).filter(
+    ({ own }) => own.enabled,
+  );
+  // Our Secrets, by name: credentials gate the custom resources, connection Secrets feed ConnectionInfo.
+  const secretNames = enabled.flatMap(({ component, own }) => [
+    ...component.credentialSecrets(own),
+    connectionSecretName(own),
+  ]);
   return {
-    relatedResources: COMPONENTS.flatMap((component) => {
-      const own = component.select(spec);
-      return own.enabled ? component.relatedRules(own, parent.namespace) : [];
-    }),
+    relatedResources: [
+      ...(secretNames.length > 0
+        ? [
+            {
+              apiVersion: RELATED_KINDS.Secret.apiVersion,
+              resource: RELATED_KINDS.Secret.resource,
+              namespace: parent.namespace,
+              names: secretNames,
+            },
+          ]
+        : []),
+      ...enabled.flatMap(({ component, own }) => component.relatedRules(own, parent.namespace)),
+    ],
   };
 }

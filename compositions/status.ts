@@ -9,6 +9,8 @@ export interface ComponentOutcome {
   readonly findings: readonly Finding[];
   /** Set when the component has no findings of its own to judge by (disabled, or nothing left). */
   readonly fixedState?: State;
+  /** The connection Secret, once observed: `status.<component>Status.connection.url` points at its `url`. */
+  readonly connectionSecret?: string;
 }
 
 export type StatusKey = `${ComponentName}Status`;
@@ -95,6 +97,7 @@ export function summarize(
       ready: isReadyState(state),
       state,
       conditions: stampConditions(outcome.findings, previous.components[outcome.name]?.conditions ?? [], now, generation),
+      ...(outcome.connectionSecret ? { connection: { url: { name: outcome.connectionSecret, key: 'url' } } } : {}),
     };
   }
 

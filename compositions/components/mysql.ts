@@ -147,6 +147,7 @@ export const mysql: Component<ResolvedMySQL> = {
     const pxc = observed.get(PXC, clusterName(spec));
     return pxc ? [reportedReady(pxc)] : [];
   },
+  credentialSecrets: (spec) => [passwordSecretName(spec)],
   relatedRules: () => [],
   refusedEdits: ({ spec, observed }) => {
     const pxc = observed.get(PXC, clusterName(spec));
