@@ -33,8 +33,8 @@ const ObjectMap = z
 
 const Parent = KubeObjectSchema.extend({
   metadata: Metadata.extend({ namespace: z.string().min(1), uid: z.string().min(1) }),
-  spec: z.unknown(),
-  status: z.unknown(),
+  spec: z.unknown().optional(),
+  status: z.unknown().optional(),
 });
 
 export const CompositeSyncRequest = z.looseObject({
