@@ -1,7 +1,7 @@
 // Last checks on every response before it leaves: Metacontroller v2 decodes strictly, and a child
 // of a kind it does not own, or in another namespace, would be created and never cleaned up.
 import { CHILD_KINDS, sameKind } from './kube.js';
-import { CompositeSyncResponse, DesiredObject } from './metacontroller.js';
+import { CompositeSyncResponse, DecoratorSyncResponse, DesiredObject } from './metacontroller.js';
 import type { z } from 'zod';
 
 const OWNED_KINDS = Object.values(CHILD_KINDS);
@@ -34,4 +34,11 @@ export function checkObjects(
     seen.add(id);
   }
   return problems;
+}
+
+/** Problems with a decorator (Secrets) response; empty when it may be sent. */
+export function checkDecoratorResponse(response: unknown, parentNamespace: string): string[] {
+  const parsed = DecoratorSyncResponse.safeParse(response);
+  if (!parsed.success) return parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+  return checkObjects(parsed.data.attachments, parentNamespace, (o) => o.apiVersion === 'v1' && o.kind === 'Secret');
 }

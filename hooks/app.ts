@@ -4,10 +4,17 @@ import { timingSafeEqual } from 'node:crypto';
 import express, { type Request, type RequestHandler, type Response } from 'express';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
-import { checkCompositeResponse } from '../compositions/checks.js';
+import { checkCompositeResponse, checkDecoratorResponse } from '../compositions/checks.js';
+import type { RandomSource } from '../compositions/credentials.js';
 import { formatIssues } from '../compositions/issues.js';
-import { CompositeSyncRequest, CustomizeRequest, CustomizeResponse } from '../compositions/metacontroller.js';
+import {
+  CompositeSyncRequest,
+  CustomizeRequest,
+  CustomizeResponse,
+  DecoratorSyncRequest,
+} from '../compositions/metacontroller.js';
 import { customize, reconcile } from '../compositions/reconcile.js';
+import { customizeSecrets, syncSecrets } from '../compositions/secrets.js';
 import { HookError, errorHandler } from './errors.js';
 import type { Metrics } from './metrics.js';
 
@@ -16,6 +23,8 @@ export interface AppDependencies {
   readonly metrics: Metrics;
   /** The only clock: RFC 3339 UTC, second precision (what metav1.Time carries). */
   readonly clock: () => string;
+  /** The only randomness: generated credentials (crypto.randomBytes in production). */
+  readonly random: RandomSource;
   readonly bodyLimit?: string;
   /** When set, hook routes require `Authorization: Bearer <token>`. */
   readonly authToken?: string | undefined;
@@ -36,8 +45,19 @@ interface HookResult {
   readonly outcome: Outcome;
 }
 
+/** Prometheus metrics on their own listener, so a NetworkPolicy can admit scrapers to them alone. */
+export function createMetricsApp(metrics: Metrics): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.get('/metrics', async (_request, response) => {
+    response.setHeader('Content-Type', metrics.registry.contentType);
+    response.send(await metrics.registry.metrics());
+  });
+  return app;
+}
+
 /** Hook routes served by this app; manifests must point only at these. */
-export const HOOK_ROUTES = ['/sync', '/finalize', '/customize'] as const;
+export const HOOK_ROUTES = ['/sync', '/finalize', '/customize', '/secrets/sync', '/secrets/customize'] as const;
 
 export function createApp(deps: AppDependencies): { app: express.Express; lifecycle: Lifecycle } {
   const { logger, metrics } = deps;
@@ -56,10 +76,6 @@ export function createApp(deps: AppDependencies): { app: express.Express; lifecy
   });
   app.get('/readyz', (_request, response) => {
     response.status(lifecycle.draining ? 503 : 200).json({ status: lifecycle.draining ? 'draining' : 'ready' });
-  });
-  app.get('/metrics', async (_request, response) => {
-    response.setHeader('Content-Type', metrics.registry.contentType);
-    response.send(await metrics.registry.metrics());
   });
 
   const json = express.json({ limit: deps.bodyLimit ?? '32mb', strict: true, type: () => true });
@@ -113,18 +129,37 @@ export function createApp(deps: AppDependencies): { app: express.Express; lifecy
 
   app.post('/sync', auth, json, composite('sync'));
   app.post('/finalize', auth, json, composite('finalize'));
-  app.post(
-    '/customize',
-    auth,
-    json,
-    hook('customize', CustomizeRequest, (request) => {
-      const body = CustomizeResponse.parse(customize(request));
+  const customizeHook = (name: string, run: typeof customize) =>
+    hook(name, CustomizeRequest, (request) => {
+      const body = CustomizeResponse.parse(run(request));
+      const foreign = body.relatedResources.filter((rule) => rule.namespace !== request.parent.metadata.namespace);
+      if (foreign.length > 0) throw new Error(`refusing a ${name} rule outside the parent namespace`);
       return {
         body,
         outcome: 'ok',
         log: {
           parent: `${request.parent.metadata.namespace}/${request.parent.metadata.name}`,
           rules: body.relatedResources.length,
+        },
+      };
+    });
+  app.post('/customize', auth, json, customizeHook('customize', customize));
+  app.post('/secrets/customize', auth, json, customizeHook('secrets-customize', customizeSecrets));
+  app.post(
+    '/secrets/sync',
+    auth,
+    json,
+    hook('secrets-sync', DecoratorSyncRequest, (request) => {
+      const body = syncSecrets(request, { random: deps.random });
+      const problems = checkDecoratorResponse(body, request.object.metadata.namespace);
+      if (problems.length > 0) throw new Error(`refusing an invalid secrets response: ${problems.join('; ')}`);
+      return {
+        body,
+        outcome: 'ok',
+        log: {
+          parent: `${request.object.metadata.namespace}/${request.object.metadata.name}`,
+          observed: countObjects(request.attachments),
+          attachments: body.attachments.length,
         },
       };
     }),

@@ -6,7 +6,7 @@ const USAGE = `usage: wandb-hooks <command>
 
 commands:
   serve      run the Metacontroller hook server (default); configured by environment variables
-             PORT (8080), HOST, LOG_LEVEL, BODY_LIMIT, SHUTDOWN_DELAY_MS, SHUTDOWN_GRACE_MS,
+             PORT (8080), METRICS_PORT (9090), HOST, LOG_LEVEL, BODY_LIMIT, SHUTDOWN_DELAY_MS, SHUTDOWN_GRACE_MS,
              AUTH_TOKEN_FILE, TLS_CERT_FILE, TLS_KEY_FILE (see README.md)
   help       show this text
 `;

@@ -7,6 +7,8 @@ const Milliseconds = z.coerce.number().int().min(0);
 const Env = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),
   HOST: z.string().default('0.0.0.0'),
+  /** Prometheus metrics listener (GET /metrics); 0 picks a free port. */
+  METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9090),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Metacontroller sends every observed child in full; its requests can be large. */
   BODY_LIMIT: z

@@ -1,11 +1,12 @@
 // Run the app on a listener, and drain it on SIGTERM: readiness fails first so Kubernetes withdraws
 // the endpoint, then the listener closes and in-flight requests finish before the process exits.
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import pino, { type Logger } from 'pino';
-import { createApp, systemClock } from './app.js';
+import { createApp, createMetricsApp, systemClock } from './app.js';
 import { type Config, loadConfig } from './config.js';
 import { createMetrics } from './metrics.js';
 
@@ -16,6 +17,7 @@ const KEEP_ALIVE_TIMEOUT_MS = 120_000;
 export interface RunningServer {
   readonly server: http.Server;
   readonly port: number;
+  readonly metricsPort: number;
   /** Start draining (as SIGTERM does); resolves once the listener is closed and requests are done. */
   shutdown(): Promise<void>;
 }
@@ -31,10 +33,12 @@ export function createLogger(level: Config['LOG_LEVEL']): Logger {
 
 export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {
   const authToken = config.AUTH_TOKEN_FILE ? readFileSync(config.AUTH_TOKEN_FILE, 'utf8').trim() : undefined;
+  const metrics = createMetrics({ processMetrics: true });
   const { app, lifecycle } = createApp({
     logger,
-    metrics: createMetrics({ processMetrics: true }),
+    metrics,
     clock: systemClock,
+    random: (length) => randomBytes(length),
     bodyLimit: config.BODY_LIMIT,
     authToken,
   });
@@ -45,12 +49,14 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
   server.headersTimeout = KEEP_ALIVE_TIMEOUT_MS + 1_000;
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(config.PORT, config.HOST, () => resolve());
-  });
+  const metricsServer = http.createServer(createMetricsApp(metrics));
+  await Promise.all([listen(server, config.PORT, config.HOST), listen(metricsServer, config.METRICS_PORT, config.HOST)]);
   const port = (server.address() as AddressInfo).port;
-  logger.info({ port, tls: Boolean(config.TLS_CERT_FILE), auth: Boolean(authToken) }, 'hook server listening');
+  const metricsPort = (metricsServer.address() as AddressInfo).port;
+  logger.info(
+    { port, metricsPort, tls: Boolean(config.TLS_CERT_FILE), auth: Boolean(authToken) },
+    'hook server listening',
+  );
 
   let closing: Promise<void> | undefined;
   const shutdown = () => {
@@ -71,11 +77,23 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
         });
         server.closeIdleConnections();
       });
+      metricsServer.close();
+      metricsServer.closeAllConnections();
       logger.info('hook server stopped');
     })();
     return closing;
   };
-  return { server, port, shutdown };
+  return { server, port, metricsPort, shutdown };
+}
+
+function listen(server: http.Server, port: number, host: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
 }
 
 /** `wandb-hooks serve`: the production entry point. */
