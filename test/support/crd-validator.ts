@@ -30,9 +30,9 @@
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Ajv, type ErrorObject, type Format, type SchemaObject, type ValidateFunction } from 'ajv';
 import { parseAllDocuments } from 'yaml';
+import { sharedDir } from './shared.js';
 
 export type CrdValidationResult = { valid: true } | { valid: false; errors: string[] };
 
@@ -56,13 +56,8 @@ interface CrdIndex {
   notServed: Set<string>;
 }
 
-const repoRoot = path.resolve(fileURLToPath(new URL('.', import.meta.url)), '..', '..');
-
 function crdDirectory(): string {
-  const shared = process.env.WANDB_SHARED_DIR
-    ? path.resolve(process.env.WANDB_SHARED_DIR)
-    : path.resolve(repoRoot, '..', 'shared');
-  return path.join(shared, 'crds');
+  return path.join(sharedDir(), 'crds');
 }
 
 const key = (apiVersion: string, kind: string): string => `${apiVersion} ${kind}`;

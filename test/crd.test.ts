@@ -1,0 +1,97 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parse } from 'yaml';
+import { describe, expect, test } from 'vitest';
+import { CRD_PATH, crdYaml } from './support/crd-file.js';
+import { sharedDir } from './support/shared.js';
+
+type Node = { [key: string]: unknown };
+const committed = readFileSync(CRD_PATH, 'utf8');
+const crd = parse(committed) as Node;
+const version = ((crd.spec as Node).versions as Node[])[0] as Node;
+const schema = (version.schema as Node).openAPIV3Schema as Node;
+
+function walk(node: unknown, path: string, visit: (node: Node, path: string) => void): void {
+  if (node === null || typeof node !== 'object') return;
+  visit(node as Node, path);
+  const n = node as Node;
+  for (const [key, child] of Object.entries((n.properties as Record<string, unknown>) ?? {})) walk(child, `${path}.${key}`, visit);
+  if (n.items) walk(n.items, `${path}[]`, visit);
+  if (n.additionalProperties && typeof n.additionalProperties === 'object') walk(n.additionalProperties, `${path}{}`, visit);
+}
+
+describe('manifests/crd.yaml', () => {
+  test('is exactly what the zod schema generates (run `npm run crd` after changing compositions/parent.ts)', () => {
+    expect(committed).toBe(crdYaml());
+  });
+
+  test('keeps the reference identity: group, kind, plural, shortName wandb, namespaced, v2 storage with status subresource', () => {
+    const spec = crd.spec as Node;
+    expect(spec.group).toBe('apps.wandb.com');
+    expect(spec.scope).toBe('Namespaced');
+    expect(spec.names).toMatchObject({ kind: 'WeightsAndBiases', plural: 'weightsandbiases', shortNames: ['wandb'] });
+    expect(version).toMatchObject({ name: 'v2', served: true, storage: true, subresources: { status: {} } });
+  });
+
+  test('has the reference printer columns', () => {
+    const columns = (version.additionalPrinterColumns as Node[]).map((c) => [c.name, c.jsonPath]);
+    expect(columns).toEqual(
+      expect.arrayContaining([
+        ['Ready', '.status.ready'],
+        ['MySQL', '.status.mysqlStatus.state'],
+        ['Redis', '.status.redisStatus.state'],
+        ['Kafka', '.status.kafkaStatus.state'],
+        ['Minio', '.status.minioStatus.state'],
+        ['ClickHouse', '.status.clickhouseStatus.state'],
+      ]),
+    );
+  });
+
+  test('is structural: every node has a type (or is int-or-string), no additionalProperties beside properties, no $ref', () => {
+    const problems: string[] = [];
+    walk(schema, 'root', (node, path) => {
+      if (node.type === undefined && node['x-kubernetes-int-or-string'] !== true) problems.push(`${path}: no type`);
+      if (node.properties && node.additionalProperties !== undefined) problems.push(`${path}: properties and additionalProperties`);
+      if ('$ref' in node) problems.push(`${path}: $ref`);
+      if (node.anyOf && node['x-kubernetes-int-or-string'] !== true) problems.push(`${path}: anyOf outside int-or-string`);
+    });
+    expect(problems).toEqual([]);
+  });
+
+  test('has no schema default for retentionPolicy (the hook resolves it, so autoCleanupEnabled can mean purge)', () => {
+    const spec = (schema.properties as Node).spec as Node;
+    const retention = (spec.properties as Node).retentionPolicy as Node;
+    expect(retention.default).toBeUndefined();
+    expect(((retention.properties as Node).onDelete as Node).default).toBeUndefined();
+  });
+
+  test('carries descriptions from the zod schema and CEL rules for the edits operators cannot carry out', () => {
+    const spec = (schema.properties as Node).spec as Node;
+    expect(typeof spec.description).toBe('string');
+    const rules = JSON.stringify(crd);
+    for (const message of [
+      'size may not be changed',
+      'redis.sentinel.enabled may not be changed',
+      'kafka.replicas may not be changed',
+      'minio.replicas may not be changed',
+      'minio.storageSize may not be changed',
+      'mysql.storageSize cannot shrink',
+    ]) {
+      expect(rules).toContain(message);
+    }
+  });
+
+  test('covers every spec field of the reference CRD (v2), with the same name and type', () => {
+    const reference = parse(readFileSync(path.join(sharedDir(), 'reference', 'wandb-v2-crd-reference.yaml'), 'utf8')) as Node;
+    const referenceVersion = ((reference.spec as Node).versions as Node[]).find((v) => v.name === 'v2') as Node;
+    const referenceSchema = (referenceVersion.schema as Node).openAPIV3Schema as Node;
+    const ours = new Map<string, unknown>();
+    walk((schema.properties as Node).spec, 'spec', (node, path) => ours.set(path, node.type ?? 'int-or-string'));
+    const missing: string[] = [];
+    walk(((referenceSchema.properties as Node).spec as Node), 'spec', (node, path) => {
+      const type = node.type ?? 'int-or-string';
+      if (ours.get(path) !== type) missing.push(`${path} (${String(type)})`);
+    });
+    expect(missing).toEqual([]);
+  });
+});
