@@ -4,7 +4,7 @@
 // objects, so each asks for what it needs through its customize hook.
 import { childLabels } from './component.js';
 import { connectionSecretName } from './component.js';
-import { type RandomSource, decodeData, encodeData, generatePassword, isUsableCredential } from './credentials.js';
+import { type RandomSource, decodeData, encodeData, generatePassword, isSet } from './credentials.js';
 import { freeze } from './freeze.js';
 import { CHILD_KINDS, type Child, type KindRef, ObservedObjects, RELATED_KINDS, compareObjects, stringField } from './kube.js';
 import type { CustomizeRequest, CustomizeResponse, DecoratorSyncRequest, RelatedResourceRule } from './metacontroller.js';
@@ -38,7 +38,7 @@ interface SecretsPart<S> {
   /** The custom resources whose existence keeps the Secrets, and whose status feeds the connection. */
   sources(spec: S): Array<{ ref: KindRef; name: string }>;
   /** Credential Secrets: name → generated keys. */
-  credentials(spec: S): Array<{ name: string; generated: readonly string[]; derive?: Derive }>;
+  credentials(spec: S): Array<{ name: string; generated: readonly string[]; derive?: Derive; recover?: Recover }>;
   /**
    * Connection Secret data (the reference's keys), or undefined while the operator has not yet
    * reported what it needs (e.g. Percona's `status.host`).
@@ -47,6 +47,8 @@ interface SecretsPart<S> {
 }
 
 type Derive = (values: Readonly<Record<string, string>>) => Record<string, string>;
+/** Reads a generated value back from a Secret written in another layout (e.g. by the reference). */
+type Recover = (data: unknown, key: string) => string | undefined;
 
 interface ConnectionInput {
   readonly namespace: string;
@@ -145,6 +147,8 @@ const minioSecrets: SecretsPart<ResolvedMinio> = {
           '',
         ].join('\n'),
       }),
+      // The reference operator kept the password only inside config.env.
+      recover: (data) => /MINIO_ROOT_PASSWORD="?([^"\n]*)"?/.exec(decodeData(data, 'config.env') ?? '')?.[1],
     },
   ],
   connection: (spec, { namespace, credentials }) => {
@@ -227,8 +231,8 @@ export function syncSecrets(request: DecoratorSyncRequest, env: SecretsEnvironme
       const observed = attachments.get(RELATED_KINDS.Secret, credential.name) ?? related.get(RELATED_KINDS.Secret, credential.name);
       const values: Record<string, string> = {};
       for (const key of credential.generated) {
-        const current = decodeData(observed?.data, key);
-        values[key] = isUsableCredential(current) ? current : generatePassword(env.random);
+        const current = decodeData(observed?.data, key) ?? credential.recover?.(observed?.data, key);
+        values[key] = isSet(current) ? current : generatePassword(env.random);
       }
       credentials[credential.name] = values;
       desired.push(secret(parent, part.component, credential.name, { ...values, ...credential.derive?.(values) }));
