@@ -1,8 +1,9 @@
 // Last checks on every response before it leaves: Metacontroller v2 decodes strictly, and a child
 // of a kind it does not own, or in another namespace, would be created and never cleaned up.
-import { CHILD_KINDS, sameKind } from './kube.js';
-import { CompositeSyncResponse, DecoratorSyncResponse, DesiredObject } from './metacontroller.js';
+
 import type { z } from 'zod';
+import { CHILD_KINDS, sameKind } from './kube.js';
+import { CompositeSyncResponse, DecoratorSyncResponse, type DesiredObject } from './metacontroller.js';
 
 const OWNED_KINDS = Object.values(CHILD_KINDS);
 
@@ -40,5 +41,9 @@ export function checkObjects(
 export function checkDecoratorResponse(response: unknown, parentNamespace: string): string[] {
   const parsed = DecoratorSyncResponse.safeParse(response);
   if (!parsed.success) return parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
-  return checkObjects(parsed.data.attachments, parentNamespace, (o) => o.apiVersion === 'v1' && o.kind === 'Secret');
+  return checkObjects(
+    parsed.data.attachments,
+    parentNamespace,
+    (o) => o.apiVersion === 'v1' && o.kind === 'Secret',
+  );
 }

@@ -11,7 +11,9 @@ function structural(node: unknown): unknown {
   if (node === null || typeof node !== 'object') return node;
   const input = node as Schema;
   if (input['x-kubernetes-int-or-string'] === true) {
-    const pattern = (input.anyOf as Schema[] | undefined)?.find((s) => typeof s.pattern === 'string')?.pattern;
+    const pattern = (input.anyOf as Schema[] | undefined)?.find(
+      (s) => typeof s.pattern === 'string',
+    )?.pattern;
     return {
       anyOf: [{ type: 'integer' }, { type: 'string' }],
       ...(pattern ? { pattern } : {}),
@@ -38,7 +40,11 @@ function conditionsAsMap(statusSchema: Schema): Schema {
     for (const [key, value] of Object.entries(node as Schema)) {
       output[key] =
         key === 'conditions' && (value as Schema).type === 'array'
-          ? { ...(walk(value) as Schema), 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['type'] }
+          ? {
+              ...(walk(value) as Schema),
+              'x-kubernetes-list-type': 'map',
+              'x-kubernetes-list-map-keys': ['type'],
+            }
           : walk(value);
     }
     return output;
@@ -47,7 +53,9 @@ function conditionsAsMap(statusSchema: Schema): Schema {
 }
 
 const jsonSchema = (schema: z.ZodType) =>
-  structural(z.toJSONSchema(schema, { target: 'openapi-3.0', io: 'input', unrepresentable: 'any' })) as Schema;
+  structural(
+    z.toJSONSchema(schema, { target: 'openapi-3.0', io: 'input', unrepresentable: 'any' }),
+  ) as Schema;
 
 const stateColumn = (name: string, component: string) => ({
   name,

@@ -60,7 +60,11 @@ export const CHILD_KINDS = {
   Kafka: kind('kafka.strimzi.io/v1', 'Kafka', 'kafkas'),
   KafkaNodePool: kind('kafka.strimzi.io/v1', 'KafkaNodePool', 'kafkanodepools'),
   Tenant: kind('minio.min.io/v2', 'Tenant', 'tenants'),
-  ClickHouseInstallation: kind('clickhouse.altinity.com/v1', 'ClickHouseInstallation', 'clickhouseinstallations'),
+  ClickHouseInstallation: kind(
+    'clickhouse.altinity.com/v1',
+    'ClickHouseInstallation',
+    'clickhouseinstallations',
+  ),
   ClickHouseKeeperInstallation: kind(
     'clickhouse-keeper.altinity.com/v1',
     'ClickHouseKeeperInstallation',
@@ -72,14 +76,15 @@ export const CHILD_KINDS = {
 export const RELATED_KINDS = {
   StatefulSet: kind('apps/v1', 'StatefulSet', 'statefulsets'),
   Secret: kind('v1', 'Secret', 'secrets'),
+  WeightsAndBiases: kind('apps.wandb.com/v2', 'WeightsAndBiases', 'weightsandbiases'),
 } as const;
 
 type Typed = { readonly apiVersion: string; readonly kind: string };
 
-export const sameKind = (a: Typed, b: Typed): boolean =>
-  a.apiVersion === b.apiVersion && a.kind === b.kind;
+export const sameKind = (a: Typed, b: Typed): boolean => a.apiVersion === b.apiVersion && a.kind === b.kind;
 
-const indexKey = (apiVersion: string, kindName: string, name: string) => `${apiVersion}\u0000${kindName}\u0000${name}`;
+const indexKey = (apiVersion: string, kindName: string, name: string) =>
+  `${apiVersion}\u0000${kindName}\u0000${name}`;
 
 /** Objects Metacontroller observed (children or related), looked up by kind and name. */
 export class ObservedObjects {
@@ -98,7 +103,9 @@ export class ObservedObjects {
 
   /** Metacontroller's `{ "<Kind>.<group>/<version>": { "<key>": object } }` maps, flattened. */
   static fromMaps(...maps: ReadonlyArray<Readonly<Record<string, Readonly<Record<string, KubeObject>>>>>) {
-    return new ObservedObjects(maps.flatMap((map) => Object.values(map).flatMap((group) => Object.values(group))));
+    return new ObservedObjects(
+      maps.flatMap((map) => Object.values(map).flatMap((group) => Object.values(group))),
+    );
   }
 
   get(ref: Typed, name: string): KubeObject | undefined {

@@ -28,7 +28,9 @@ export const ResourceRequirements = z
     claims: z
       .array(z.strictObject({ name: z.string(), request: z.string().optional() }))
       .optional()
-      .describe('Claims lists the names of resources, defined in spec.resourceClaims, used by this container.'),
+      .describe(
+        'Claims lists the names of resources, defined in spec.resourceClaims, used by this container.',
+      ),
   })
   .describe('ResourceRequirements describes the compute resource requirements.');
 export type ResourceRequirements = z.infer<typeof ResourceRequirements>;
@@ -68,7 +70,9 @@ const componentFields = {
   namespace: z
     .string()
     .optional()
-    .describe('Must be empty or the parent\'s namespace: Metacontroller keeps children in the parent\'s namespace.'),
+    .describe(
+      "Must be empty or the parent's namespace: Metacontroller keeps children in the parent's namespace.",
+    ),
   storageSize: StorageSize.optional(),
   telemetry: Telemetry.optional(),
   retentionPolicy: RetentionPolicy.optional(),
@@ -79,7 +83,9 @@ const Replicas = z.number().int().min(0).max(2147483647);
 export const MySQLSpec = z
   .strictObject({
     ...componentFields,
-    replicas: Replicas.optional().describe('Number of Percona XtraDB Cluster nodes (1, 3 or 5). 0 means the preset.'),
+    replicas: Replicas.optional().describe(
+      'Number of Percona XtraDB Cluster nodes (1, 3 or 5). 0 means the preset.',
+    ),
     config: z.strictObject({ resources: ResourceRequirements.optional() }).optional(),
   })
   .meta(
@@ -106,7 +112,9 @@ export const RedisSpec = z
       .strictObject({
         enabled: z
           .boolean()
-          .describe('Run a RedisReplication watched by a RedisSentinel instead of a standalone Redis. Fixed once set.'),
+          .describe(
+            'Run a RedisReplication watched by a RedisSentinel instead of a standalone Redis. Fixed once set.',
+          ),
         replicas: z
           .number()
           .int()
@@ -152,7 +160,9 @@ export const KafkaSpec = z
               .number()
               .int()
               .optional()
-              .describe('transaction.state.log.replication.factor (the reference swapped these two tags; fixed here)'),
+              .describe(
+                'transaction.state.log.replication.factor (the reference swapped these two tags; fixed here)',
+              ),
             transactionStateISR: z.number().int().optional().describe('transaction.state.log.min.isr'),
           })
           .optional(),
@@ -171,12 +181,17 @@ export const KafkaSpec = z
 export const MinioSpec = z
   .strictObject({
     ...componentFields,
-    replicas: Replicas.optional().describe('MinIO servers in the pool. Fixed once set: MinIO pools cannot be resized.'),
+    replicas: Replicas.optional().describe(
+      'MinIO servers in the pool. Fixed once set: MinIO pools cannot be resized.',
+    ),
     config: z
       .strictObject({
         resources: ResourceRequirements.optional(),
         rootUser: z.string().optional().describe('Root user name. Default "admin".'),
-        minioBrowserSetting: z.string().optional().describe('MINIO_BROWSER value ("on" or "off"). Default "on".'),
+        minioBrowserSetting: z
+          .string()
+          .optional()
+          .describe('MINIO_BROWSER value ("on" or "off"). Default "on".'),
       })
       .optional(),
   })
@@ -196,7 +211,9 @@ export const MinioSpec = z
 export const ClickHouseSpec = z
   .strictObject({
     ...componentFields,
-    replicas: Replicas.optional().describe('ClickHouse replicas in one shard; above 1 a ClickHouse Keeper is added.'),
+    replicas: Replicas.optional().describe(
+      'ClickHouse replicas in one shard; above 1 a ClickHouse Keeper is added.',
+    ),
     version: z.string().optional().describe('ClickHouse server version (image tag). Default from spec.size.'),
     config: z.strictObject({ resources: ResourceRequirements.optional() }).optional(),
   })
@@ -261,11 +278,13 @@ export const WeightsAndBiasesSpec = z
     celRules([
       {
         rule: "(has(self.size) ? self.size : 'dev') == (has(oldSelf.size) ? oldSelf.size : 'dev')",
-        message: 'size may not be changed: it would reshape running databases (e.g. replace a standalone Redis)',
+        message:
+          'size may not be changed: it would reshape running databases (e.g. replace a standalone Redis)',
       },
       {
         rule: `${resolvedSentinel('self')} == ${resolvedSentinel('oldSelf')}`,
-        message: 'redis.sentinel.enabled may not be changed: switching the Redis topology would delete its data',
+        message:
+          'redis.sentinel.enabled may not be changed: switching the Redis topology would delete its data',
       },
       {
         rule: `${resolvedKafkaReplicas('self')} == ${resolvedKafkaReplicas('oldSelf')}`,
@@ -291,7 +310,15 @@ export const Condition = z.strictObject({
 });
 export type Condition = z.infer<typeof Condition>;
 
-export const STATES = ['Healthy', 'Degraded', 'Unavailable', 'Pending', 'Error', 'Unknown', 'Disabled'] as const;
+export const STATES = [
+  'Healthy',
+  'Degraded',
+  'Unavailable',
+  'Pending',
+  'Error',
+  'Unknown',
+  'Disabled',
+] as const;
 export type State = (typeof STATES)[number];
 
 const SecretKeySelector = z.strictObject({
@@ -312,13 +339,19 @@ export const WeightsAndBiasesStatus = z
   .strictObject({
     ready: z.boolean().describe('True when every enabled component is ready.'),
     observedGeneration: z.number().int().optional().describe('Set by Metacontroller to metadata.generation.'),
-    conditions: z.array(Condition).optional().describe('Addition. Ready, with the blocking components and why.'),
+    conditions: z
+      .array(Condition)
+      .optional()
+      .describe('Addition. Ready, with the blocking components and why.'),
     mysqlStatus: ComponentStatus.optional(),
     redisStatus: ComponentStatus.optional(),
     kafkaStatus: ComponentStatus.optional(),
     minioStatus: ComponentStatus.optional(),
     clickhouseStatus: ComponentStatus.optional(),
-    generatedSecrets: z.record(z.string(), SecretKeySelector).optional().describe('Reference field; unused here.'),
+    generatedSecrets: z
+      .record(z.string(), SecretKeySelector)
+      .optional()
+      .describe('Reference field; unused here.'),
   })
   .describe('WeightsAndBiasesStatus defines the observed state of WeightsAndBiases.');
 export type WeightsAndBiasesStatus = z.infer<typeof WeightsAndBiasesStatus>;

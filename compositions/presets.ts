@@ -74,7 +74,13 @@ const resources = (requestCpu: string, requestMemory: string, limitCpu: string, 
 export const PRESETS = {
   dev: {
     mysql: { storageSize: '1Gi', replicas: 1, resources: undefined },
-    redis: { storageSize: '100Mi', replicas: 3, resources: undefined, sentinel: false, sentinelResources: undefined },
+    redis: {
+      storageSize: '100Mi',
+      replicas: 3,
+      resources: undefined,
+      sentinel: false,
+      sentinelResources: undefined,
+    },
     kafka: {
       storageSize: '1Gi',
       replicas: 1,
@@ -164,7 +170,9 @@ export function resolveSpec(spec: WeightsAndBiasesSpec, parent: ParentRef): Reso
   const problems: string[] = [];
 
   const retentionFor = (own: { onDelete: RetentionMode } | undefined): RetentionMode =>
-    own?.onDelete ?? spec.retentionPolicy?.onDelete ?? (spec.autoCleanupEnabled === true ? 'purge' : 'retain');
+    own?.onDelete ??
+    spec.retentionPolicy?.onDelete ??
+    (spec.autoCleanupEnabled === true ? 'purge' : 'retain');
 
   const common = <C extends BudgetedComponent>(
     component: C,
@@ -172,7 +180,8 @@ export function resolveSpec(spec: WeightsAndBiasesSpec, parent: ParentRef): Reso
     defaults: { storageSize: string; replicas: number; resources: ResourceRequirements | undefined },
   ): ResolvedCommon => {
     const enabled = user?.enabled === true;
-    const name = user?.name ?? fitName(`${parent.name}-${DEFAULT_SUFFIX[component]}`, BASE_NAME_BUDGETS[component].max);
+    const name =
+      user?.name ?? fitName(`${parent.name}-${DEFAULT_SUFFIX[component]}`, BASE_NAME_BUDGETS[component].max);
     const storageSize = user?.storageSize || defaults.storageSize;
     if (enabled) {
       if (user?.namespace && user.namespace !== parent.namespace) {
@@ -186,7 +195,9 @@ export function resolveSpec(spec: WeightsAndBiasesSpec, parent: ParentRef): Reso
         if (problem) problems.push(problem);
       }
       if (!isQuantity(storageSize)) {
-        problems.push(`spec.${component}.storageSize "${storageSize}" is not a Kubernetes quantity (e.g. 10Gi)`);
+        problems.push(
+          `spec.${component}.storageSize "${storageSize}" is not a Kubernetes quantity (e.g. 10Gi)`,
+        );
       }
     }
     return {

@@ -1,16 +1,22 @@
 // The composite hooks as pure functions: sync and finalize share one pipeline,
 // Resolve → (Finalize | Write → Read → Infer) → Summarize, as in the reference operator's v2 flow.
 import { type Component, type ComponentContext, connectionSecretName } from './component.js';
-import { type Finding, Reasons } from './conditions.js';
 import { COMPONENTS } from './components/index.js';
+import { type Finding, Reasons, stampConditions } from './conditions.js';
 import { freeze } from './freeze.js';
-import { type Child, type KubeObject, ObservedObjects, RELATED_KINDS, compareObjects, sameKind } from './kube.js';
+import { formatIssues } from './issues.js';
+import {
+  type Child,
+  compareObjects,
+  type KubeObject,
+  ObservedObjects,
+  RELATED_KINDS,
+  sameKind,
+} from './kube.js';
 import type { CompositeSyncRequest, CustomizeRequest, CustomizeResponse } from './metacontroller.js';
 import { COMPONENT_NAMES, WeightsAndBiasesSpec, type WeightsAndBiasesStatus } from './parent.js';
 import { type ParentRef, resolveSpec } from './presets.js';
 import { type ComponentOutcome, type PreviousStatus, readPreviousStatus, summarize } from './status.js';
-import { stampConditions } from './conditions.js';
-import { formatIssues } from './issues.js';
 
 /** What the edge passes in: the only clock a composition ever sees. */
 export interface Environment {
@@ -52,7 +58,8 @@ export function reconcile(request: CompositeSyncRequest, env: Environment): Sync
   }
 
   const parsed = WeightsAndBiasesSpec.safeParse(request.parent.spec ?? {});
-  if (!parsed.success) return invalid(formatIssues(parsed.error, 'spec'), observed, previous, parent, env, finalizing);
+  if (!parsed.success)
+    return invalid(formatIssues(parsed.error, 'spec'), observed, previous, parent, env, finalizing);
   const { spec, problems } = resolveSpec(parsed.data, parent);
 
   const bound: Bound[] = COMPONENTS.map((component) => {
@@ -91,7 +98,9 @@ function ownObserved({ component, context }: Bound): KubeObject[] {
 }
 
 function conditionFor(component: Component<unknown>, object: { apiVersion: string; kind: string }): string {
-  return component.kinds.find((k) => sameKind(object, k.ref))?.condition ?? `${component.title}CustomResource`;
+  return (
+    component.kinds.find((k) => sameKind(object, k.ref))?.condition ?? `${component.title}CustomResource`
+  );
 }
 
 /** Write → Read → Infer for an enabled component. */
@@ -110,7 +119,13 @@ function write(b: Bound): ComponentResult {
     const who = `${child.kind} ${child.metadata.name}`;
     if (context.observed.has(child, child.metadata.name)) {
       children.push(child);
-      findings.push({ type, status: 'True', reason: Reasons.ResourceExists, message: `${who} exists`, implies: 'Healthy' });
+      findings.push({
+        type,
+        status: 'True',
+        reason: Reasons.ResourceExists,
+        message: `${who} exists`,
+        implies: 'Healthy',
+      });
     } else if (missingSecrets.length > 0) {
       const secrets = missingSecrets.map((name) => `Secret ${name}`).join(', ');
       findings.push({
@@ -122,7 +137,13 @@ function write(b: Bound): ComponentResult {
       });
     } else {
       children.push(child);
-      findings.push({ type, status: 'False', reason: Reasons.PendingCreate, message: `${who} is being created`, implies: 'Pending' });
+      findings.push({
+        type,
+        status: 'False',
+        reason: Reasons.PendingCreate,
+        message: `${who} is being created`,
+        implies: 'Pending',
+      });
     }
   }
   const reported = component.observe(context);
@@ -151,9 +172,17 @@ function connectionInfo(
   const type = `${component.title}ConnectionInfo`;
   const name = connectionSecretName(spec);
   if (related.has(RELATED_KINDS.Secret, name)) {
-    return { type, status: 'True', reason: Reasons.ResourceExists, message: `Secret ${name} holds the connection details`, implies: 'Healthy' };
+    return {
+      type,
+      status: 'True',
+      reason: Reasons.ResourceExists,
+      message: `Secret ${name} holds the connection details`,
+      implies: 'Healthy',
+    };
   }
-  const readyReported = reported.some((f) => f.type === `${component.title}ReportedReady` && f.status === 'True');
+  const readyReported = reported.some(
+    (f) => f.type === `${component.title}ReportedReady` && f.status === 'True',
+  );
   return readyReported
     ? {
         type,
@@ -162,7 +191,13 @@ function connectionInfo(
         message: `${component.title} connection info is unavailable, but ${component.title} is reported as ready (Secret ${name} is missing)`,
         implies: 'Error',
       }
-    : { type, status: 'False', reason: Reasons.NoResource, message: `Secret ${name} is not written yet`, implies: 'Pending' };
+    : {
+        type,
+        status: 'False',
+        reason: Reasons.NoResource,
+        message: `Secret ${name} is not written yet`,
+        implies: 'Pending',
+      };
 }
 
 /**
@@ -204,7 +239,8 @@ function remove(b: Bound, previous: PreviousStatus): ComponentResult {
   );
   const waiting = present.filter((o) => !component.knobsInEffect(context, o));
   const removalType = `${component.title}Removal`;
-  const started = previous.components[component.name]?.conditions?.some((c) => c.type === removalType) ?? false;
+  const started =
+    previous.components[component.name]?.conditions?.some((c) => c.type === removalType) ?? false;
   const policy = context.spec && (context.spec as { retention?: string }).retention;
   const names = (objects: KubeObject[]) => objects.map((o) => `${o.kind} ${o.metadata.name}`).join(', ');
   const why = enabled ? 'the parent is being deleted' : `spec.${component.name}.enabled is false`;

@@ -2,12 +2,24 @@
 // parent, never children of the CompositeController (decision 4: Metacontroller would adopt and
 // delete the Secrets Strimzi creates with our labels). The two controllers cannot see each other's
 // objects, so each asks for what it needs through its customize hook.
-import { childLabels } from './component.js';
-import { connectionSecretName } from './component.js';
-import { type RandomSource, decodeData, encodeData, generatePassword, isSet } from './credentials.js';
+import { childLabels, connectionSecretName } from './component.js';
+import { decodeData, encodeData, generatePassword, isSet, type RandomSource } from './credentials.js';
 import { freeze } from './freeze.js';
-import { CHILD_KINDS, type Child, type KindRef, ObservedObjects, RELATED_KINDS, compareObjects, stringField } from './kube.js';
-import type { CustomizeRequest, CustomizeResponse, DecoratorSyncRequest, RelatedResourceRule } from './metacontroller.js';
+import {
+  CHILD_KINDS,
+  type Child,
+  compareObjects,
+  type KindRef,
+  ObservedObjects,
+  RELATED_KINDS,
+  stringField,
+} from './kube.js';
+import type {
+  CustomizeRequest,
+  CustomizeResponse,
+  DecoratorSyncRequest,
+  RelatedResourceRule,
+} from './metacontroller.js';
 import { type ComponentName, WeightsAndBiasesSpec } from './parent.js';
 import {
   type ParentRef,
@@ -38,7 +50,9 @@ interface SecretsPart<S> {
   /** The custom resources whose existence keeps the Secrets, and whose status feeds the connection. */
   sources(spec: S): Array<{ ref: KindRef; name: string }>;
   /** Credential Secrets: name → generated keys. */
-  credentials(spec: S): Array<{ name: string; generated: readonly string[]; derive?: Derive; recover?: Recover }>;
+  credentials(
+    spec: S,
+  ): Array<{ name: string; generated: readonly string[]; derive?: Derive; recover?: Recover }>;
   /**
    * Connection Secret data (the reference's keys), or undefined while the operator has not yet
    * reported what it needs (e.g. Percona's `status.host`).
@@ -60,7 +74,8 @@ interface ConnectionInput {
 const svc = (name: string, namespace: string) => `${name}.${namespace}.svc.cluster.local`;
 
 /** userinfo for a URL: percent-encoded as RFC 3986 requires (not query encoding: a space is %20). */
-const userinfo = (user: string, password: string) => `${encodeURIComponent(user)}:${encodeURIComponent(password)}`;
+const userinfo = (user: string, password: string) =>
+  `${encodeURIComponent(user)}:${encodeURIComponent(password)}`;
 
 export const MYSQL_APP_USER = 'wandb_local';
 export const CLICKHOUSE_USER = 'wandb';
@@ -122,7 +137,12 @@ const kafkaSecrets: SecretsPart<ResolvedKafka> = {
   connection: (spec, { namespace, related }) => {
     const host = svc(`${spec.name}-kafka-bootstrap`, namespace);
     const clusterId = stringField(related.get(CHILD_KINDS.Kafka, spec.name), 'status', 'clusterId');
-    return { url: `kafka://${host}:9092`, Host: host, Port: '9092', ...(clusterId ? { ClusterID: clusterId } : {}) };
+    return {
+      url: `kafka://${host}:9092`,
+      Host: host,
+      Port: '9092',
+      ...(clusterId ? { ClusterID: clusterId } : {}),
+    };
   },
 };
 
@@ -193,7 +213,12 @@ const PARTS: ReadonlyArray<SecretsPart<unknown>> = [
   clickhouseSecrets,
 ] as ReadonlyArray<SecretsPart<unknown>>;
 
-function secret(parent: ParentRef, component: ComponentName, name: string, data: Record<string, string>): Child {
+function secret(
+  parent: ParentRef,
+  component: ComponentName,
+  name: string,
+  data: Record<string, string>,
+): Child {
   return {
     apiVersion: 'v1',
     kind: 'Secret',
@@ -228,14 +253,18 @@ export function syncSecrets(request: DecoratorSyncRequest, env: SecretsEnvironme
     if (!spec.enabled && !crExists) continue;
     const credentials: Record<string, Record<string, string>> = {};
     for (const credential of part.credentials(spec)) {
-      const observed = attachments.get(RELATED_KINDS.Secret, credential.name) ?? related.get(RELATED_KINDS.Secret, credential.name);
+      const observed =
+        attachments.get(RELATED_KINDS.Secret, credential.name) ??
+        related.get(RELATED_KINDS.Secret, credential.name);
       const values: Record<string, string> = {};
       for (const key of credential.generated) {
         const current = decodeData(observed?.data, key) ?? credential.recover?.(observed?.data, key);
         values[key] = isSet(current) ? current : generatePassword(env.random);
       }
       credentials[credential.name] = values;
-      desired.push(secret(parent, part.component, credential.name, { ...values, ...credential.derive?.(values) }));
+      desired.push(
+        secret(parent, part.component, credential.name, { ...values, ...credential.derive?.(values) }),
+      );
     }
     if (!crExists) continue;
     const data = part.connection(spec, { namespace: parent.namespace, related, credentials });
@@ -275,7 +304,9 @@ export function customizeSecrets(request: CustomizeRequest): CustomizeResponse {
     }
   }
   const rules: RelatedResourceRule[] = [...byResource.values()]
-    .sort((a, b) => compareObjects({ ...a.ref, metadata: { name: '' } }, { ...b.ref, metadata: { name: '' } }))
+    .sort((a, b) =>
+      compareObjects({ ...a.ref, metadata: { name: '' } }, { ...b.ref, metadata: { name: '' } }),
+    )
     .map(({ ref, names }) => ({
       apiVersion: ref.apiVersion,
       resource: ref.resource,

@@ -1,6 +1,13 @@
 // Summarize: per-component status in the reference's shape, plus a top-level Ready condition
 // that names what blocks it. A pure function of the findings, the previous status and `now`.
-import { type Finding, isReadyState, readConditions, resyncSeconds, stampConditions, worstState } from './conditions.js';
+import {
+  type Finding,
+  isReadyState,
+  readConditions,
+  resyncSeconds,
+  stampConditions,
+  worstState,
+} from './conditions.js';
 import { type ComponentName, ComponentStatus, type State, type WeightsAndBiasesStatus } from './parent.js';
 
 export interface ComponentOutcome {
@@ -39,7 +46,9 @@ export function componentState(outcome: ComponentOutcome): State {
 /** `mysql is Pending: MySQLReportedReady: …`: the component, its state and the findings behind it. */
 function explain(outcome: ComponentOutcome, state: State): string {
   const causes = outcome.findings.filter((f) => f.implies === state).map((f) => `${f.type}: ${f.message}`);
-  return causes.length > 0 ? `${outcome.name} is ${state}: ${causes.join(', ')}` : `${outcome.name} is ${state}`;
+  return causes.length > 0
+    ? `${outcome.name} is ${state}: ${causes.join(', ')}`
+    : `${outcome.name} is ${state}`;
 }
 
 export interface Summary {
@@ -78,7 +87,12 @@ export function summarize(
       message: `waiting: ${blocking.map(({ outcome, state }) => explain(outcome, state)).join('; ')}`,
     };
   } else if (enabled.length === 0) {
-    readyFinding = { type: 'Ready', status: 'True', reason: 'NoComponentsEnabled', message: 'no component is enabled' };
+    readyFinding = {
+      type: 'Ready',
+      status: 'True',
+      reason: 'NoComponentsEnabled',
+      message: 'no component is enabled',
+    };
   } else {
     readyFinding = {
       type: 'Ready',
@@ -96,8 +110,15 @@ export function summarize(
     status[statusKey(outcome.name)] = {
       ready: isReadyState(state),
       state,
-      conditions: stampConditions(outcome.findings, previous.components[outcome.name]?.conditions ?? [], now, generation),
-      ...(outcome.connectionSecret ? { connection: { url: { name: outcome.connectionSecret, key: 'url' } } } : {}),
+      conditions: stampConditions(
+        outcome.findings,
+        previous.components[outcome.name]?.conditions ?? [],
+        now,
+        generation,
+      ),
+      ...(outcome.connectionSecret
+        ? { connection: { url: { name: outcome.connectionSecret, key: 'url' } } }
+        : {}),
     };
   }
 

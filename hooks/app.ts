@@ -15,7 +15,7 @@ import {
 } from '../compositions/metacontroller.js';
 import { customize, reconcile } from '../compositions/reconcile.js';
 import { customizeSecrets, syncSecrets } from '../compositions/secrets.js';
-import { HookError, errorHandler } from './errors.js';
+import { errorHandler, HookError } from './errors.js';
 import type { Metrics } from './metrics.js';
 
 export interface AppDependencies {
@@ -57,7 +57,13 @@ export function createMetricsApp(metrics: Metrics): express.Express {
 }
 
 /** Hook routes served by this app; manifests must point only at these. */
-export const HOOK_ROUTES = ['/sync', '/finalize', '/customize', '/secrets/sync', '/secrets/customize'] as const;
+export const HOOK_ROUTES = [
+  '/sync',
+  '/finalize',
+  '/customize',
+  '/secrets/sync',
+  '/secrets/customize',
+] as const;
 
 export function createApp(deps: AppDependencies): { app: express.Express; lifecycle: Lifecycle } {
   const { logger, metrics } = deps;
@@ -75,7 +81,9 @@ export function createApp(deps: AppDependencies): { app: express.Express; lifecy
     response.json({ status: 'ok' });
   });
   app.get('/readyz', (_request, response) => {
-    response.status(lifecycle.draining ? 503 : 200).json({ status: lifecycle.draining ? 'draining' : 'ready' });
+    response
+      .status(lifecycle.draining ? 503 : 200)
+      .json({ status: lifecycle.draining ? 'draining' : 'ready' });
   });
 
   const json = express.json({ limit: deps.bodyLimit ?? '32mb', strict: true, type: () => true });
@@ -83,7 +91,11 @@ export function createApp(deps: AppDependencies): { app: express.Express; lifecy
 
   /** Parse, run, check, answer, and record one hook call. */
   const hook =
-    <S extends z.ZodType>(name: string, schema: S, run: (request: z.infer<S>, now: string) => HookResult): RequestHandler =>
+    <S extends z.ZodType>(
+      name: string,
+      schema: S,
+      run: (request: z.infer<S>, now: string) => HookResult,
+    ): RequestHandler =>
     (request: Request, response: Response) => {
       const started = process.hrtime.bigint();
       metrics.requestBytes.observe({ hook: name }, Number(request.headers['content-length'] ?? 0));
@@ -100,7 +112,10 @@ export function createApp(deps: AppDependencies): { app: express.Express; lifecy
         const result = run(parsed.data, deps.clock());
         outcome = result.outcome;
         response.status(200).json(result.body);
-        logger.info({ hook: name, ...result.log, durationMs: elapsedMs(started), outcome }, `${name} answered`);
+        logger.info(
+          { hook: name, ...result.log, durationMs: elapsedMs(started), outcome },
+          `${name} answered`,
+        );
       } finally {
         metrics.calls.inc({ hook: name, outcome });
         metrics.duration.observe({ hook: name, outcome }, elapsedMs(started) / 1000);
@@ -111,7 +126,8 @@ export function createApp(deps: AppDependencies): { app: express.Express; lifecy
     hook(name, CompositeSyncRequest, (request, now) => {
       const body = reconcile(request, { now });
       const problems = checkCompositeResponse(body, request.parent.metadata.namespace);
-      if (problems.length > 0) throw new Error(`refusing to send an invalid ${name} response: ${problems.join('; ')}`);
+      if (problems.length > 0)
+        throw new Error(`refusing to send an invalid ${name} response: ${problems.join('; ')}`);
       const invalid = body.status.conditions?.some((c) => c.type === 'InvalidSpec') ?? false;
       return {
         body,
@@ -132,7 +148,9 @@ export function createApp(deps: AppDependencies): { app: express.Express; lifecy
   const customizeHook = (name: string, run: typeof customize) =>
     hook(name, CustomizeRequest, (request) => {
       const body = CustomizeResponse.parse(run(request));
-      const foreign = body.relatedResources.filter((rule) => rule.namespace !== request.parent.metadata.namespace);
+      const foreign = body.relatedResources.filter(
+        (rule) => rule.namespace !== request.parent.metadata.namespace,
+      );
       if (foreign.length > 0) throw new Error(`refusing a ${name} rule outside the parent namespace`);
       return {
         body,
@@ -152,7 +170,8 @@ export function createApp(deps: AppDependencies): { app: express.Express; lifecy
     hook('secrets-sync', DecoratorSyncRequest, (request) => {
       const body = syncSecrets(request, { random: deps.random });
       const problems = checkDecoratorResponse(body, request.object.metadata.namespace);
-      if (problems.length > 0) throw new Error(`refusing an invalid secrets response: ${problems.join('; ')}`);
+      if (problems.length > 0)
+        throw new Error(`refusing an invalid secrets response: ${problems.join('; ')}`);
       return {
         body,
         outcome: 'ok',

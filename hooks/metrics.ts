@@ -1,5 +1,5 @@
 // Prometheus metrics: calls and duration per hook and outcome, and request sizes.
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
 
 export interface Metrics {
   readonly registry: Registry;

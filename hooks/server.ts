@@ -44,13 +44,19 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   });
   const server =
     config.TLS_CERT_FILE && config.TLS_KEY_FILE
-      ? https.createServer({ cert: readFileSync(config.TLS_CERT_FILE), key: readFileSync(config.TLS_KEY_FILE) }, app)
+      ? https.createServer(
+          { cert: readFileSync(config.TLS_CERT_FILE), key: readFileSync(config.TLS_KEY_FILE) },
+          app,
+        )
       : http.createServer(app);
   server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
   server.headersTimeout = KEEP_ALIVE_TIMEOUT_MS + 1_000;
 
   const metricsServer = http.createServer(createMetricsApp(metrics));
-  await Promise.all([listen(server, config.PORT, config.HOST), listen(metricsServer, config.METRICS_PORT, config.HOST)]);
+  await Promise.all([
+    listen(server, config.PORT, config.HOST),
+    listen(metricsServer, config.METRICS_PORT, config.HOST),
+  ]);
   const port = (server.address() as AddressInfo).port;
   const metricsPort = (metricsServer.address() as AddressInfo).port;
   logger.info(

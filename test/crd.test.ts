@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { parse } from 'yaml';
 import { describe, expect, test } from 'vitest';
+import { parse } from 'yaml';
 import { CRD_PATH, crdYaml } from './support/crd-file.js';
 import { sharedDir } from './support/shared.js';
 
@@ -15,9 +15,11 @@ function walk(node: unknown, path: string, visit: (node: Node, path: string) => 
   if (node === null || typeof node !== 'object') return;
   visit(node as Node, path);
   const n = node as Node;
-  for (const [key, child] of Object.entries((n.properties as Record<string, unknown>) ?? {})) walk(child, `${path}.${key}`, visit);
+  for (const [key, child] of Object.entries((n.properties as Record<string, unknown>) ?? {}))
+    walk(child, `${path}.${key}`, visit);
   if (n.items) walk(n.items, `${path}[]`, visit);
-  if (n.additionalProperties && typeof n.additionalProperties === 'object') walk(n.additionalProperties, `${path}{}`, visit);
+  if (n.additionalProperties && typeof n.additionalProperties === 'object')
+    walk(n.additionalProperties, `${path}{}`, visit);
 }
 
 describe('manifests/crd.yaml', () => {
@@ -29,7 +31,11 @@ describe('manifests/crd.yaml', () => {
     const spec = crd.spec as Node;
     expect(spec.group).toBe('apps.wandb.com');
     expect(spec.scope).toBe('Namespaced');
-    expect(spec.names).toMatchObject({ kind: 'WeightsAndBiases', plural: 'weightsandbiases', shortNames: ['wandb'] });
+    expect(spec.names).toMatchObject({
+      kind: 'WeightsAndBiases',
+      plural: 'weightsandbiases',
+      shortNames: ['wandb'],
+    });
     expect(version).toMatchObject({ name: 'v2', served: true, storage: true, subresources: { status: {} } });
   });
 
@@ -50,10 +56,13 @@ describe('manifests/crd.yaml', () => {
   test('is structural: every node has a type (or is int-or-string), no additionalProperties beside properties, no $ref', () => {
     const problems: string[] = [];
     walk(schema, 'root', (node, path) => {
-      if (node.type === undefined && node['x-kubernetes-int-or-string'] !== true) problems.push(`${path}: no type`);
-      if (node.properties && node.additionalProperties !== undefined) problems.push(`${path}: properties and additionalProperties`);
+      if (node.type === undefined && node['x-kubernetes-int-or-string'] !== true)
+        problems.push(`${path}: no type`);
+      if (node.properties && node.additionalProperties !== undefined)
+        problems.push(`${path}: properties and additionalProperties`);
       if ('$ref' in node) problems.push(`${path}: $ref`);
-      if (node.anyOf && node['x-kubernetes-int-or-string'] !== true) problems.push(`${path}: anyOf outside int-or-string`);
+      if (node.anyOf && node['x-kubernetes-int-or-string'] !== true)
+        problems.push(`${path}: anyOf outside int-or-string`);
     });
     expect(problems).toEqual([]);
   });
@@ -82,13 +91,19 @@ describe('manifests/crd.yaml', () => {
   });
 
   test('covers every spec field of the reference CRD (v2), with the same name and type', () => {
-    const reference = parse(readFileSync(path.join(sharedDir(), 'reference', 'wandb-v2-crd-reference.yaml'), 'utf8')) as Node;
-    const referenceVersion = ((reference.spec as Node).versions as Node[]).find((v) => v.name === 'v2') as Node;
+    const reference = parse(
+      readFileSync(path.join(sharedDir(), 'reference', 'wandb-v2-crd-reference.yaml'), 'utf8'),
+    ) as Node;
+    const referenceVersion = ((reference.spec as Node).versions as Node[]).find(
+      (v) => v.name === 'v2',
+    ) as Node;
     const referenceSchema = (referenceVersion.schema as Node).openAPIV3Schema as Node;
     const ours = new Map<string, unknown>();
-    walk((schema.properties as Node).spec, 'spec', (node, path) => ours.set(path, node.type ?? 'int-or-string'));
+    walk((schema.properties as Node).spec, 'spec', (node, path) =>
+      ours.set(path, node.type ?? 'int-or-string'),
+    );
     const missing: string[] = [];
-    walk(((referenceSchema.properties as Node).spec as Node), 'spec', (node, path) => {
+    walk((referenceSchema.properties as Node).spec as Node, 'spec', (node, path) => {
       const type = node.type ?? 'int-or-string';
       if (ours.get(path) !== type) missing.push(`${path} (${String(type)})`);
     });

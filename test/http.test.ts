@@ -1,8 +1,8 @@
 import request from 'supertest';
 import { describe, expect, test } from 'vitest';
 import { HOOK_ROUTES } from '../hooks/app.js';
-import { aParent, observedObject, syncRequest } from './support/builders.js';
 import { testApp } from './support/app.js';
+import { aParent, observedObject, syncRequest } from './support/builders.js';
 
 const mysqlParent = () => aParent({ mysql: { enabled: true } });
 
@@ -38,8 +38,17 @@ describe('hook server edge', () => {
   });
 
   test.each([
-    ['a parent without metadata.uid', { ...syncRequest(mysqlParent()), parent: { ...mysqlParent(), metadata: { name: 'w', namespace: 'n' } } }],
-    ['children that are not objects', { ...syncRequest(mysqlParent()), children: { 'Kafka.kafka.strimzi.io/v1': { 'n/x': 42 } } }],
+    [
+      'a parent without metadata.uid',
+      {
+        ...syncRequest(mysqlParent()),
+        parent: { ...mysqlParent(), metadata: { name: 'w', namespace: 'n' } },
+      },
+    ],
+    [
+      'children that are not objects',
+      { ...syncRequest(mysqlParent()), children: { 'Kafka.kafka.strimzi.io/v1': { 'n/x': 42 } } },
+    ],
     ['a non-boolean finalizing', { ...syncRequest(mysqlParent()), finalizing: 'yes' }],
   ])('%s → 422', async (_name, body) => {
     const { app } = testApp();
@@ -74,11 +83,12 @@ describe('hook server edge', () => {
 
   test.each(HOOK_ROUTES)('POST %s with a valid request → 200 JSON', async (route) => {
     const { app } = testApp();
-    const body = route.endsWith('/sync') && route.startsWith('/secrets')
-      ? { controller: {}, object: mysqlParent(), attachments: {}, related: {} }
-      : route.endsWith('customize')
-        ? { controller: {}, parent: mysqlParent() }
-        : syncRequest(mysqlParent(), { finalizing: route === '/finalize' });
+    const body =
+      route.endsWith('/sync') && route.startsWith('/secrets')
+        ? { controller: {}, object: mysqlParent(), attachments: {}, related: {} }
+        : route.endsWith('customize')
+          ? { controller: {}, parent: mysqlParent() }
+          : syncRequest(mysqlParent(), { finalizing: route === '/finalize' });
     const response = await request(app).post(route).send(body);
     expect(response.status).toBe(200);
     expect(response.headers['content-type']).toMatch(/application\/json/);
@@ -98,10 +108,25 @@ describe('hook server edge', () => {
 
   test('one info log line per hook call names the parent, generation, counts and readiness', async () => {
     const { app, logs } = testApp();
-    const child = observedObject({ apiVersion: 'pxc.percona.com/v1', kind: 'PerconaXtraDBCluster', metadata: { name: 'wandb-mysql-cluster' } });
-    await request(app).post('/sync').send(syncRequest(mysqlParent(), { children: [child] })).expect(200);
+    const child = observedObject({
+      apiVersion: 'pxc.percona.com/v1',
+      kind: 'PerconaXtraDBCluster',
+      metadata: { name: 'wandb-mysql-cluster' },
+    });
+    await request(app)
+      .post('/sync')
+      .send(syncRequest(mysqlParent(), { children: [child] }))
+      .expect(200);
     const line = JSON.parse(logs.find((l) => l.includes('sync answered')) ?? '{}');
-    expect(line).toMatchObject({ hook: 'sync', parent: 'wandb/wandb', generation: 1, observed: 1, children: 1, ready: false, outcome: 'ok' });
+    expect(line).toMatchObject({
+      hook: 'sync',
+      parent: 'wandb/wandb',
+      generation: 1,
+      observed: 1,
+      children: 1,
+      ready: false,
+      outcome: 'ok',
+    });
     expect(typeof line.durationMs).toBe('number');
   });
 
@@ -109,7 +134,10 @@ describe('hook server edge', () => {
     const { app, metricsApp } = testApp();
     await request(app).post('/sync').send(syncRequest(mysqlParent())).expect(200);
     await request(app).post('/sync').send({}).expect(422);
-    await request(app).post('/sync').send(syncRequest(aParent({ size: 'huge' }))).expect(200);
+    await request(app)
+      .post('/sync')
+      .send(syncRequest(aParent({ size: 'huge' })))
+      .expect(200);
     const text = (await request(metricsApp).get('/metrics').expect(200)).text;
     expect(text).toContain('wandb_hooks_requests_total{hook="sync",outcome="ok"} 1');
     expect(text).toContain('wandb_hooks_requests_total{hook="sync",outcome="client_error"} 1');

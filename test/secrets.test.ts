@@ -4,8 +4,8 @@ import { decodeData, generatePassword } from '../compositions/credentials.js';
 import type { Child, KubeObject } from '../compositions/kube.js';
 import { DecoratorSyncRequest } from '../compositions/metacontroller.js';
 import { customizeSecrets, syncSecrets } from '../compositions/secrets.js';
-import { aParent, aSecret, objectMap, observedObject, syncRequest } from './support/builders.js';
 import { seededRandom, testApp } from './support/app.js';
+import { aParent, aSecret, objectMap, observedObject, syncRequest } from './support/builders.js';
 
 const ALL = {
   size: 'small',
@@ -18,15 +18,45 @@ const ALL = {
 
 /** The operator custom resources the decorator reads, with the status fields connections need. */
 const operatorResources = (): KubeObject[] => [
-  observedObject({ apiVersion: 'pxc.percona.com/v1', kind: 'PerconaXtraDBCluster', metadata: { name: 'wandb-mysql-cluster' } }, { status: { host: 'wandb-mysql-cluster-proxysql.wandb' } }),
-  observedObject({ apiVersion: 'redis.redis.opstreelabs.in/v1beta2', kind: 'RedisSentinel', metadata: { name: 'wandb-redis' } }),
-  observedObject({ apiVersion: 'kafka.strimzi.io/v1', kind: 'Kafka', metadata: { name: 'wandb-kafka' } }, { status: { clusterId: 'abc-123' } }),
+  observedObject(
+    {
+      apiVersion: 'pxc.percona.com/v1',
+      kind: 'PerconaXtraDBCluster',
+      metadata: { name: 'wandb-mysql-cluster' },
+    },
+    { status: { host: 'wandb-mysql-cluster-proxysql.wandb' } },
+  ),
+  observedObject({
+    apiVersion: 'redis.redis.opstreelabs.in/v1beta2',
+    kind: 'RedisSentinel',
+    metadata: { name: 'wandb-redis' },
+  }),
+  observedObject(
+    { apiVersion: 'kafka.strimzi.io/v1', kind: 'Kafka', metadata: { name: 'wandb-kafka' } },
+    { status: { clusterId: 'abc-123' } },
+  ),
   observedObject({ apiVersion: 'minio.min.io/v2', kind: 'Tenant', metadata: { name: 'wandb-minio' } }),
-  observedObject({ apiVersion: 'clickhouse.altinity.com/v1', kind: 'ClickHouseInstallation', metadata: { name: 'wandb-ch-install' } }, { status: { endpoint: 'clickhouse-wandb-ch-install.wandb.svc.cluster.local' } }),
+  observedObject(
+    {
+      apiVersion: 'clickhouse.altinity.com/v1',
+      kind: 'ClickHouseInstallation',
+      metadata: { name: 'wandb-ch-install' },
+    },
+    { status: { endpoint: 'clickhouse-wandb-ch-install.wandb.svc.cluster.local' } },
+  ),
 ];
 
-const decoratorRequest = (spec: unknown, attachments: readonly KubeObject[] = [], related: readonly KubeObject[] = []) =>
-  DecoratorSyncRequest.parse({ controller: {}, object: aParent(spec), attachments: objectMap(attachments), related: objectMap(related) });
+const decoratorRequest = (
+  spec: unknown,
+  attachments: readonly KubeObject[] = [],
+  related: readonly KubeObject[] = [],
+) =>
+  DecoratorSyncRequest.parse({
+    controller: {},
+    object: aParent(spec),
+    attachments: objectMap(attachments),
+    related: objectMap(related),
+  });
 
 /** What Metacontroller would observe next time: our attachments, as stored objects. */
 const asObserved = (attachments: readonly Child[]): KubeObject[] => attachments.map((a) => observedObject(a));
@@ -41,7 +71,8 @@ describe('credentials', () => {
     expect(generatePassword(seededRandom(2))).not.toBe(a);
     const counts = new Map<string, number>();
     const random = seededRandom(7);
-    for (let i = 0; i < 2000; i++) for (const c of generatePassword(random)) counts.set(c, (counts.get(c) ?? 0) + 1);
+    for (let i = 0; i < 2000; i++)
+      for (const c of generatePassword(random)) counts.set(c, (counts.get(c) ?? 0) + 1);
     expect(counts.size).toBe(62);
     const expected = (2000 * 32) / 62;
     for (const count of counts.values()) expect(Math.abs(count - expected) / expected).toBeLessThan(0.15);
@@ -50,24 +81,33 @@ describe('credentials', () => {
   test('once observed, credentials never change: repeated syncs and another instance with other randomness agree', () => {
     const first = syncSecrets(decoratorRequest(ALL, [], operatorResources()), { random: seededRandom(1) });
     const observed = asObserved(first.attachments);
-    const again = syncSecrets(decoratorRequest(ALL, observed, operatorResources()), { random: seededRandom(1) });
-    const otherReplica = syncSecrets(decoratorRequest(ALL, observed, operatorResources()), { random: seededRandom(99) });
+    const again = syncSecrets(decoratorRequest(ALL, observed, operatorResources()), {
+      random: seededRandom(1),
+    });
+    const otherReplica = syncSecrets(decoratorRequest(ALL, observed, operatorResources()), {
+      random: seededRandom(99),
+    });
     expect(values(again.attachments)).toEqual(values(first.attachments));
     expect(values(otherReplica.attachments)).toEqual(values(first.attachments));
   });
 
   test('a credential Secret that outlived an earlier parent (related, not attached) is reused', () => {
     const retained = aSecret('wandb-mysql-user-db-password', { password: 'kept-from-before' });
-    const result = syncSecrets(decoratorRequest({ mysql: { enabled: true } }, [], [retained]), { random: seededRandom(3) });
+    const result = syncSecrets(decoratorRequest({ mysql: { enabled: true } }, [], [retained]), {
+      random: seededRandom(3),
+    });
     const secret = result.attachments.find((a) => a.metadata.name === 'wandb-mysql-user-db-password');
     expect(decodeData(secret?.data, 'password')).toBe('kept-from-before');
   });
 
   test('a MinIO config written by the reference (password only inside config.env) keeps its password', () => {
     const reference = aSecret('wandb-minio-config', {
-      'config.env': 'export MINIO_ROOT_USER="admin"\n\texport MINIO_ROOT_PASSWORD="RefPassw0rd"\nexport MINIO_BROWSER="on"',
+      'config.env':
+        'export MINIO_ROOT_USER="admin"\n\texport MINIO_ROOT_PASSWORD="RefPassw0rd"\nexport MINIO_BROWSER="on"',
     });
-    const result = syncSecrets(decoratorRequest({ minio: { enabled: true } }, [reference]), { random: seededRandom(3) });
+    const result = syncSecrets(decoratorRequest({ minio: { enabled: true } }, [reference]), {
+      random: seededRandom(3),
+    });
     const config = result.attachments.find((a) => a.metadata.name === 'wandb-minio-config');
     expect(decodeData(config?.data, 'rootPassword')).toBe('RefPassw0rd');
     expect(decodeData(config?.data, 'config.env')).toBe(
@@ -82,7 +122,8 @@ describe('connection Secrets', () => {
 
   test('one per enabled component once its custom resource exists, with the reference key names', () => {
     const result = syncSecrets(decoratorRequest(ALL, [], operatorResources()), { random: seededRandom(1) });
-    const keys = (component: string) => Object.keys((connection(result.attachments, component)?.data ?? {}) as object);
+    const keys = (component: string) =>
+      Object.keys((connection(result.attachments, component)?.data ?? {}) as object);
     expect(keys('mysql')).toEqual(['Database', 'Host', 'Password', 'Port', 'User', 'url']);
     expect(keys('kafka')).toEqual(['ClusterID', 'Host', 'Port', 'url']);
     expect(keys('minio')).toEqual(['Host', 'Port', 'Region', 'url']);
@@ -93,7 +134,9 @@ describe('connection Secrets', () => {
   test('no connection Secret before the custom resource exists, and none while Percona has not reported its host', () => {
     const none = syncSecrets(decoratorRequest(ALL), { random: seededRandom(1) });
     expect(none.attachments.filter((a) => a.metadata.name.endsWith('-connection'))).toEqual([]);
-    const hostless = operatorResources().map((o) => (o.kind === 'PerconaXtraDBCluster' ? { ...o, status: {} } : o));
+    const hostless = operatorResources().map((o) =>
+      o.kind === 'PerconaXtraDBCluster' ? { ...o, status: {} } : o,
+    );
     const result = syncSecrets(decoratorRequest(ALL, [], hostless), { random: seededRandom(1) });
     expect(connection(result.attachments, 'mysql')).toBeUndefined();
   });
@@ -109,7 +152,9 @@ describe('connection Secrets', () => {
       aSecret('wandb-minio-config', { rootPassword: password }),
     ];
     const spec = { ...ALL, minio: { enabled: true, config: { rootUser: `us:er@${password}` } } };
-    const result = syncSecrets(decoratorRequest(spec, attached, operatorResources()), { random: seededRandom(1) });
+    const result = syncSecrets(decoratorRequest(spec, attached, operatorResources()), {
+      random: seededRandom(1),
+    });
     const parse = (component: string) => {
       const data = connection(result.attachments, component)?.data;
       return { url: new URL(decodeData(data, 'url') ?? ''), data };
@@ -139,10 +184,19 @@ describe('connection Secrets', () => {
   });
 
   test('the configured master name and base name are used (the reference hard-coded them)', () => {
-    const spec = { size: 'small', redis: { enabled: true, name: 'cache', sentinel: { enabled: true, config: { masterName: 'primary' } } } };
-    const sentinel = observedObject({ apiVersion: 'redis.redis.opstreelabs.in/v1beta2', kind: 'RedisSentinel', metadata: { name: 'cache' } });
+    const spec = {
+      size: 'small',
+      redis: { enabled: true, name: 'cache', sentinel: { enabled: true, config: { masterName: 'primary' } } },
+    };
+    const sentinel = observedObject({
+      apiVersion: 'redis.redis.opstreelabs.in/v1beta2',
+      kind: 'RedisSentinel',
+      metadata: { name: 'cache' },
+    });
     const result = syncSecrets(decoratorRequest(spec, [], [sentinel]), { random: seededRandom(1) });
-    const url = new URL(decodeData(result.attachments.find((a) => a.metadata.name === 'cache-connection')?.data, 'url') ?? '');
+    const url = new URL(
+      decodeData(result.attachments.find((a) => a.metadata.name === 'cache-connection')?.data, 'url') ?? '',
+    );
     expect(url.hostname).toBe('cache-sentinel.wandb.svc.cluster.local');
     expect(url.searchParams.get('master')).toBe('primary');
   });
@@ -151,14 +205,23 @@ describe('connection Secrets', () => {
     const spec = { mysql: { enabled: false } };
     const pxc = operatorResources()[0] as KubeObject;
     const kept = syncSecrets(decoratorRequest(spec, [], [pxc]), { random: seededRandom(1) });
-    expect(kept.attachments.map((a) => a.metadata.name)).toEqual(['wandb-mysql-connection', 'wandb-mysql-user-db-password']);
+    expect(kept.attachments.map((a) => a.metadata.name)).toEqual([
+      'wandb-mysql-connection',
+      'wandb-mysql-user-db-password',
+    ]);
     expect(syncSecrets(decoratorRequest(spec), { random: seededRandom(1) }).attachments).toEqual([]);
   });
 
   test('an invalid spec freezes every attachment', () => {
-    const attached = asObserved(syncSecrets(decoratorRequest(ALL, [], operatorResources()), { random: seededRandom(1) }).attachments);
-    const result = syncSecrets(decoratorRequest({ ...ALL, size: 'huge' }, attached), { random: seededRandom(2) });
-    expect(result.attachments.map((a) => a.metadata.name)).toEqual(attached.map((a) => a.metadata.name).sort());
+    const attached = asObserved(
+      syncSecrets(decoratorRequest(ALL, [], operatorResources()), { random: seededRandom(1) }).attachments,
+    );
+    const result = syncSecrets(decoratorRequest({ ...ALL, size: 'huge' }, attached), {
+      random: seededRandom(2),
+    });
+    expect(result.attachments.map((a) => a.metadata.name)).toEqual(
+      attached.map((a) => a.metadata.name).sort(),
+    );
     expect(result.status).toBeNull();
   });
 });
@@ -166,7 +229,9 @@ describe('connection Secrets', () => {
 describe('secrets customize', () => {
   test('asks for the operator custom resources and our credential Secrets, by name, in the parent namespace only', () => {
     const { relatedResources } = customizeSecrets({ controller: {}, parent: aParent(ALL) } as never);
-    expect(relatedResources.every((rule) => rule.namespace === 'wandb' && (rule.names?.length ?? 0) > 0)).toBe(true);
+    expect(
+      relatedResources.every((rule) => rule.namespace === 'wandb' && (rule.names?.length ?? 0) > 0),
+    ).toBe(true);
     expect(relatedResources.map((r) => `${r.resource}:${r.names?.join(',')}`)).toEqual(
       expect.arrayContaining([
         'perconaxtradbclusters:wandb-mysql-cluster',
@@ -197,14 +262,34 @@ describe('no Secret value leaves through logs, status, metrics or errors', () =>
     expect(secretValues.length).toBeGreaterThanOrEqual(4);
     const observed = asObserved(attachments);
     const outputs: string[] = [];
-    outputs.push(JSON.stringify((await request(app).post('/secrets/sync').send({ controller: {}, object: parent, attachments: objectMap(observed), related: objectMap(operatorResources()) })).body.status));
-    const sync = await request(app).post('/sync').send(syncRequest(parent, { related: observed, children: operatorResources() }));
+    outputs.push(
+      JSON.stringify(
+        (
+          await request(app)
+            .post('/secrets/sync')
+            .send({
+              controller: {},
+              object: parent,
+              attachments: objectMap(observed),
+              related: objectMap(operatorResources()),
+            })
+        ).body.status,
+      ),
+    );
+    const sync = await request(app)
+      .post('/sync')
+      .send(syncRequest(parent, { related: observed, children: operatorResources() }));
     outputs.push(JSON.stringify(sync.body.status));
     outputs.push(JSON.stringify(sync.body.children));
     // Bodies that fail: malformed JSON and a non-request, both carrying the values.
-    const bad = await request(app).post('/sync').set('Content-Type', 'application/json').send(`{"x": "${secretValues[0]}", `);
+    const bad = await request(app)
+      .post('/sync')
+      .set('Content-Type', 'application/json')
+      .send(`{"x": "${secretValues[0]}", `);
     outputs.push(bad.text);
-    const wrong = await request(app).post('/secrets/sync').send({ object: { metadata: { name: secretValues[0] } }, attachments: observed });
+    const wrong = await request(app)
+      .post('/secrets/sync')
+      .send({ object: { metadata: { name: secretValues[0] } }, attachments: observed });
     outputs.push(wrong.text);
     outputs.push((await request(metricsApp).get('/metrics')).text);
     outputs.push(logs.join(''));

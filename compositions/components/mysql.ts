@@ -1,6 +1,6 @@
 // MySQL through the Percona XtraDB Cluster operator 1.18: one PerconaXtraDBCluster `<name>-cluster`.
 // CRD: shared/crds/percona/pxc.percona.com_perconaxtradbclusters.yaml; reference §5.5.
-import { childLabels, type Component, type ComponentContext } from '../component.js';
+import { type Component, type ComponentContext, childLabels } from '../component.js';
 import type { Finding } from '../conditions.js';
 import { CHILD_KINDS, type Child, type KubeObject, numberField, stringField } from '../kube.js';
 import type { ResolvedMySQL } from '../presets.js';
@@ -114,18 +114,38 @@ export function reportedReady(pxc: KubeObject): Finding {
     case 'ready':
       return { type, status: 'True', reason: 'ready', message: `${who} is ready`, implies: 'Healthy' };
     case 'initializing':
-      return { type, status: 'False', reason: state, message: `${who} is initializing${detail}`, implies: 'Pending' };
+      return {
+        type,
+        status: 'False',
+        reason: state,
+        message: `${who} is initializing${detail}`,
+        implies: 'Pending',
+      };
     case 'paused':
     case 'stopping':
-      return { type, status: 'False', reason: state, message: `${who} is ${state}${detail}`, implies: 'Unavailable' };
+      return {
+        type,
+        status: 'False',
+        reason: state,
+        message: `${who} is ${state}${detail}`,
+        implies: 'Unavailable',
+      };
     case 'error':
-      return { type, status: 'False', reason: state, message: `${who} reports an error${detail}`, implies: 'Error' };
+      return {
+        type,
+        status: 'False',
+        reason: state,
+        message: `${who} reports an error${detail}`,
+        implies: 'Error',
+      };
     default:
       return {
         type,
         status: 'Unknown',
         reason: 'Unknown',
-        message: state ? `${who} reports the unknown state "${state}"` : `${who} has not reported a state yet`,
+        message: state
+          ? `${who} reports the unknown state "${state}"`
+          : `${who} has not reported a state yet`,
         implies: 'Unknown',
       };
   }
@@ -160,7 +180,16 @@ export const mysql: Component<ResolvedMySQL> = {
           'cluster switches TLS and the proxy, which Percona cannot do on a live cluster',
       );
     }
-    const observedStorage = stringField(pxc, 'spec', 'pxc', 'volumeSpec', 'persistentVolumeClaim', 'resources', 'requests', 'storage');
+    const observedStorage = stringField(
+      pxc,
+      'spec',
+      'pxc',
+      'volumeSpec',
+      'persistentVolumeClaim',
+      'resources',
+      'requests',
+      'storage',
+    );
     const shrink = storageShrinks(observedStorage, spec.storageSize);
     if (shrink) problems.push(`spec.mysql.storageSize ${shrink}`);
     return problems;

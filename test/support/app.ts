@@ -1,9 +1,9 @@
 // The app as tests run it: fixed clock, seeded randomness, and a logger whose lines are captured.
 import { Writable } from 'node:stream';
 import pino from 'pino';
+import type { RandomSource } from '../../compositions/credentials.js';
 import { createApp, createMetricsApp } from '../../hooks/app.js';
 import { createMetrics } from '../../hooks/metrics.js';
-import type { RandomSource } from '../../compositions/credentials.js';
 import { NOW } from './builders.js';
 
 /** Deterministic bytes (xorshift32), so generated credentials are reproducible in tests. */
@@ -23,7 +23,9 @@ export function seededRandom(seed = 1): RandomSource {
   };
 }
 
-export function testApp(options: { authToken?: string; seed?: number; bodyLimit?: string; clock?: () => string } = {}) {
+export function testApp(
+  options: { authToken?: string; seed?: number; bodyLimit?: string; clock?: () => string } = {},
+) {
   const lines: string[] = [];
   const sink = new Writable({
     write(chunk, _encoding, done) {

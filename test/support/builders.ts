@@ -45,7 +45,9 @@ export function aParent(spec: unknown, options: ParentOptions = {}) {
 export function objectMap(objects: readonly KubeObject[]): Record<string, Record<string, KubeObject>> {
   const map: Record<string, Record<string, KubeObject>> = {};
   for (const object of objects) {
-    const [group, version] = object.apiVersion.includes('/') ? object.apiVersion.split('/') : ['', object.apiVersion];
+    const [group, version] = object.apiVersion.includes('/')
+      ? object.apiVersion.split('/')
+      : ['', object.apiVersion];
     const key = group ? `${object.kind}.${group}/${version}` : `${object.kind}.${version}`;
     map[key] ??= {};
     map[key][`${object.metadata.namespace ?? 'wandb'}/${object.metadata.name}`] = object;

@@ -6,4 +6,6 @@ import { fileURLToPath } from 'node:url';
 export const REPO_ROOT = path.resolve(fileURLToPath(new URL('.', import.meta.url)), '..', '..');
 
 export const sharedDir = (): string =>
-  process.env.WANDB_SHARED_DIR ? path.resolve(process.env.WANDB_SHARED_DIR) : path.resolve(REPO_ROOT, '..', 'shared');
+  process.env.WANDB_SHARED_DIR
+    ? path.resolve(process.env.WANDB_SHARED_DIR)
+    : path.resolve(REPO_ROOT, '..', 'shared');
