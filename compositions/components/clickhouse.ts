@@ -1,0 +1,350 @@
+// ClickHouse through the Altinity clickhouse-operator 0.25: a ClickHouseInstallation `<name>-install` with
+// one cluster `<name>`, plus a ClickHouseKeeperInstallation `<name>-keeper` when replicas > 1. CRDs:
+// shared/crds/altinity/clickhouse{,keeper}installations.*.yaml; reference §5.2.
+import { type Component, type ComponentContext, childLabels } from '../component.js';
+import type { Finding } from '../conditions.js';
+import { canonicalJson, stableHash } from '../hash.js';
+import {
+  CHILD_KINDS,
+  type Child,
+  field,
+  type KubeObject,
+  numberField,
+  sameKind,
+  stringField,
+} from '../kube.js';
+import type { ResolvedClickHouse, RetentionMode } from '../presets.js';
+import { storageShrinks } from '../quantity.js';
+
+const CHI = CHILD_KINDS.ClickHouseInstallation;
+const CHK = CHILD_KINDS.ClickHouseKeeperInstallation;
+
+export const SERVER_IMAGE = 'clickhouse/clickhouse-server';
+export const KEEPER_IMAGE = 'clickhouse/clickhouse-keeper';
+export const APP_USER = 'wandb';
+export const KEEPER_CLIENT_PORT = 2181;
+export const PROMETHEUS_PORT = 9363;
+/** Keeper keeps coordination logs and snapshots only. */
+export const KEEPER_STORAGE_SIZE = '1Gi';
+
+export const installationName = (spec: ResolvedClickHouse): string => `${spec.name}-install`;
+export const keeperName = (spec: ResolvedClickHouse): string => `${spec.name}-keeper`;
+export const credentialsSecretName = (spec: ResolvedClickHouse): string => `${spec.name}-credentials`;
+/** The reference's template name: Altinity derives PVC names from it, so migrated volumes are found again. */
+export const dataVolumeTemplateName = (spec: ResolvedClickHouse): string => `${spec.name}-voltempl`;
+const podTemplateName = (spec: ResolvedClickHouse): string => `${spec.name}-pod`;
+const keeperPodTemplateName = (spec: ResolvedClickHouse): string => `${spec.name}-keeper-pod`;
+const keeperVolumeTemplateName = (spec: ResolvedClickHouse): string => `${spec.name}-keeper-data`;
+/** Altinity names a Keeper's Service `keeper-<chk>`. */
+export const keeperServiceName = (spec: ResolvedClickHouse): string => `keeper-${keeperName(spec)}`;
+
+type ReclaimPolicy = 'Retain' | 'Delete';
+/** Altinity deletes PVCs at CR deletion unless their template says Retain (the default is Delete). */
+export const reclaimPolicyFor = (retention: RetentionMode): ReclaimPolicy =>
+  retention === 'purge' ? 'Delete' : 'Retain';
+
+/** A stable `spec.taskID` for a spec: Altinity copies it into `status.taskID` when that spec is reconciled. */
+export const taskIdFor = (spec: Record<string, unknown>): string =>
+  stableHash(canonicalJson(spec)).slice(0, 16);
+
+const volumeClaimTemplate = (name: string, storage: string, retention: RetentionMode) => ({
+  name,
+  reclaimPolicy: reclaimPolicyFor(retention),
+  spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage } } },
+});
+
+function installation({ parent, spec }: ComponentContext<ResolvedClickHouse>): Child {
+  const name = installationName(spec);
+  const replicated = spec.replicas > 1;
+  const body = {
+    defaults: {
+      templates: {
+        podTemplate: podTemplateName(spec),
+        dataVolumeClaimTemplate: dataVolumeTemplateName(spec),
+      },
+    },
+    configuration: {
+      ...(replicated
+        ? { zookeeper: { nodes: [{ host: keeperServiceName(spec), port: KEEPER_CLIENT_PORT }] } }
+        : {}),
+      users: {
+        // Rendered as an env var from the Secret: the pod waits for the Secret instead of falling back
+        // to the operator's default password, as `k8s_secret_password` does (decision 4).
+        [`${APP_USER}/password`]: {
+          valueFrom: { secretKeyRef: { name: credentialsSecretName(spec), key: 'password' } },
+        },
+        // App pods connect from pod IPs that no setting here can predict (the pod CIDR is cluster-specific and
+        // CoreDNS has no reverse records for ordinary pods); the password is the guard.
+        [`${APP_USER}/networks/ip`]: ['::/0'],
+        [`${APP_USER}/profile`]: 'default',
+      },
+      ...(spec.telemetry
+        ? {
+            settings: {
+              'prometheus/endpoint': '/metrics',
+              'prometheus/port': String(PROMETHEUS_PORT),
+              'prometheus/metrics': 'true',
+              'prometheus/events': 'true',
+              'prometheus/asynchronous_metrics': 'true',
+              'prometheus/status_info': 'true',
+            },
+          }
+        : {}),
+      clusters: [{ name: spec.name, layout: { shardsCount: 1, replicasCount: spec.replicas } }],
+    },
+    templates: {
+      podTemplates: [
+        {
+          name: podTemplateName(spec),
+          spec: {
+            containers: [
+              {
+                name: 'clickhouse',
+                image: `${SERVER_IMAGE}:${spec.version}`,
+                ...(spec.resources ? { resources: spec.resources } : {}),
+              },
+            ],
+          },
+        },
+      ],
+      volumeClaimTemplates: [
+        volumeClaimTemplate(dataVolumeTemplateName(spec), spec.storageSize, spec.retention),
+      ],
+    },
+  };
+  return {
+    apiVersion: CHI.apiVersion,
+    kind: CHI.kind,
+    metadata: { name, labels: { ...childLabels(parent, 'clickhouse'), app: name } },
+    spec: { taskID: taskIdFor(body), ...body },
+  };
+}
+
+function keeper({ parent, spec }: ComponentContext<ResolvedClickHouse>): Child {
+  const name = keeperName(spec);
+  return {
+    apiVersion: CHK.apiVersion,
+    kind: CHK.kind,
+    metadata: { name, labels: { ...childLabels(parent, 'clickhouse'), app: name } },
+    spec: {
+      defaults: {
+        templates: {
+          podTemplate: keeperPodTemplateName(spec),
+          dataVolumeClaimTemplate: keeperVolumeTemplateName(spec),
+        },
+      },
+      configuration: { clusters: [{ name: spec.name, layout: { replicasCount: spec.keeperReplicas } }] },
+      templates: {
+        podTemplates: [
+          {
+            name: keeperPodTemplateName(spec),
+            spec: { containers: [{ name: 'clickhouse-keeper', image: `${KEEPER_IMAGE}:${spec.version}` }] },
+          },
+        ],
+        volumeClaimTemplates: [
+          volumeClaimTemplate(keeperVolumeTemplateName(spec), KEEPER_STORAGE_SIZE, spec.retention),
+        ],
+      },
+    },
+  };
+}
+
+const newestError = (object: KubeObject): string => {
+  const errors = field(object, 'status', 'errors');
+  const newest = Array.isArray(errors) ? errors.find((e) => typeof e === 'string' && e) : undefined;
+  return typeof newest === 'string' ? `: ${newest.slice(0, 300)}` : '';
+};
+
+/**
+ * `ClickHouseReportedReady` from `status.status`, fresh only when the operator finished the task of the
+ * CR's current spec (`status.taskID == spec.taskID`; Altinity has no observedGeneration, infra-crds §2.4).
+ * `status.errors` is a capped history the operator never clears, so it only explains an abort.
+ */
+export function reportedReady(chi: KubeObject): Finding {
+  const type = 'ClickHouseReportedReady';
+  const who = `ClickHouseInstallation ${chi.metadata.name}`;
+  const state = stringField(chi, 'status', 'status') ?? '';
+  const wanted = stringField(chi, 'spec', 'taskID');
+  const reported = stringField(chi, 'status', 'taskID');
+  const stale = (state === 'Completed' || state === 'Aborted') && wanted !== undefined && reported !== wanted;
+  if (stale) {
+    const last = state === 'Completed' ? 'completed' : 'aborted';
+    return {
+      type,
+      status: 'False',
+      reason: 'StaleTask',
+      message: `${who}: the operator last ${last} task ${reported ?? '(unset)'}, not yet task ${wanted} of the current spec`,
+      implies: 'Pending',
+    };
+  }
+  switch (state) {
+    case 'Completed':
+      return {
+        type,
+        status: 'True',
+        reason: 'Completed',
+        message: `${who} completed task ${reported ?? '(unset)'}`,
+        implies: 'Healthy',
+      };
+    case 'InProgress':
+      return {
+        type,
+        status: 'False',
+        reason: 'InProgress',
+        message: `${who}: the operator is reconciling task ${reported ?? '(unset)'}`,
+        implies: 'Pending',
+      };
+    case 'Aborted':
+      return {
+        type,
+        status: 'False',
+        reason: 'Aborted',
+        message: `${who}: the operator aborted task ${reported ?? '(unset)'}${newestError(chi)}`,
+        implies: 'Error',
+      };
+    case 'Terminating':
+      return {
+        type,
+        status: 'False',
+        reason: 'Terminating',
+        message: `${who} is being deleted`,
+        implies: 'Unavailable',
+      };
+    default:
+      return {
+        type,
+        status: 'Unknown',
+        reason: 'Unknown',
+        message: state
+          ? `${who} reports the unknown status "${state}"`
+          : `${who} has not reported a status yet`,
+        implies: 'Unknown',
+      };
+  }
+}
+
+/** `ClickHouseKeeperReportedReady`: operator 0.25.4 never fills a Keeper's `status.taskID`, so no freshness. */
+export function keeperReportedReady(chk: KubeObject): Finding {
+  const type = 'ClickHouseKeeperReportedReady';
+  const who = `ClickHouseKeeperInstallation ${chk.metadata.name}`;
+  const state = stringField(chk, 'status', 'status') ?? '';
+  switch (state) {
+    case 'Completed':
+      return {
+        type,
+        status: 'True',
+        reason: 'Completed',
+        message: `${who} is reconciled`,
+        implies: 'Healthy',
+      };
+    case '':
+      return {
+        type,
+        status: 'False',
+        reason: 'NotReported',
+        message: `${who} has not reported a status yet`,
+        implies: 'Pending',
+      };
+    case 'InProgress':
+      return {
+        type,
+        status: 'False',
+        reason: 'InProgress',
+        message: `${who}: the operator is reconciling it`,
+        implies: 'Pending',
+      };
+    case 'Aborted':
+      return {
+        type,
+        status: 'False',
+        reason: 'Aborted',
+        message: `${who}: the operator aborted its reconcile${newestError(chk)}`,
+        implies: 'Error',
+      };
+    case 'Terminating':
+      return {
+        type,
+        status: 'False',
+        reason: 'Terminating',
+        message: `${who} is being deleted`,
+        implies: 'Unavailable',
+      };
+    default:
+      return {
+        type,
+        status: 'Unknown',
+        reason: 'Unknown',
+        message: `${who} reports the unknown status "${state}"`,
+        implies: 'Unknown',
+      };
+  }
+}
+
+interface VolumeClaimTemplate {
+  readonly name?: unknown;
+  readonly reclaimPolicy?: unknown;
+}
+
+function volumeClaimTemplates(object: KubeObject): VolumeClaimTemplate[] {
+  const templates = field(object, 'spec', 'templates', 'volumeClaimTemplates');
+  return Array.isArray(templates)
+    ? templates.filter((t): t is VolumeClaimTemplate => t !== null && typeof t === 'object')
+    : [];
+}
+
+function observedReplicas(chi: KubeObject, cluster: string): number | undefined {
+  const clusters = field(chi, 'spec', 'configuration', 'clusters');
+  const own = Array.isArray(clusters) ? clusters.find((c) => field(c, 'name') === cluster) : undefined;
+  return own === undefined ? undefined : (numberField(own, 'layout', 'replicasCount') ?? 1);
+}
+
+export const clickhouse: Component<ResolvedClickHouse> = {
+  name: 'clickhouse',
+  title: 'ClickHouse',
+  kinds: [
+    { ref: CHI, condition: 'ClickHouseCustomResource' },
+    { ref: CHK, condition: 'ClickHouseKeeperCustomResource' },
+  ],
+  select: (spec) => spec.clickhouse,
+  desired: (context) =>
+    context.spec.replicas > 1 ? [keeper(context), installation(context)] : [installation(context)],
+  observe: ({ spec, observed }) => {
+    const findings: Finding[] = [];
+    const chi = observed.get(CHI, installationName(spec));
+    if (chi) findings.push(reportedReady(chi));
+    const chk = spec.replicas > 1 ? observed.get(CHK, keeperName(spec)) : undefined;
+    if (chk) findings.push(keeperReportedReady(chk));
+    return findings;
+  },
+  credentialSecrets: (spec) => [credentialsSecretName(spec)],
+  relatedRules: () => [],
+  refusedEdits: ({ spec, observed }) => {
+    const chi = observed.get(CHI, installationName(spec));
+    if (!chi) return [];
+    const problems: string[] = [];
+    const replicas = observedReplicas(chi, spec.name);
+    if (replicas !== undefined && replicas > 1 && spec.replicas === 1) {
+      problems.push(
+        `spec.clickhouse.replicas cannot change from ${replicas} to 1: a single replica drops the ClickHouseKeeperInstallation ` +
+          `${keeperName(spec)}, and the replicated tables depend on the Keeper's data`,
+      );
+    }
+    const data = volumeClaimTemplates(chi).find((t) => t.name === dataVolumeTemplateName(spec));
+    const shrink = storageShrinks(
+      stringField(data, 'spec', 'resources', 'requests', 'storage'),
+      spec.storageSize,
+    );
+    if (shrink) problems.push(`spec.clickhouse.storageSize ${shrink}`);
+    return problems;
+  },
+  knobsInEffect: ({ spec }, object) => {
+    if (!sameKind(object, CHI) && !sameKind(object, CHK)) return true;
+    // The operator reads the policy from the CR when it is deleted: template, then defaults, then Delete.
+    const fallback =
+      stringField(object, 'spec', 'defaults', 'storageManagement', 'reclaimPolicy') || 'Delete';
+    const wanted = reclaimPolicyFor(spec.retention);
+    return volumeClaimTemplates(object).every(
+      (t) => ((typeof t.reclaimPolicy === 'string' && t.reclaimPolicy) || fallback) === wanted,
+    );
+  },
+};

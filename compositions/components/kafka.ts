@@ -1,0 +1,271 @@
+// Kafka through Strimzi 0.49 in KRaft mode: a `Kafka` `<name>` and one combined broker+controller
+// `KafkaNodePool` `<name>-node-pool`. CRDs: shared/crds/strimzi/040-Crd-kafka.yaml and
+// 045-Crd-kafkanodepool.yaml (`kafka.strimzi.io/v1`); reference §5.1.
+import { type Component, type ComponentContext, childLabels } from '../component.js';
+import { type Finding, Reasons } from '../conditions.js';
+import { CHILD_KINDS, type Child, field, type KubeObject, numberField, sameKind } from '../kube.js';
+import type { ResolvedKafka } from '../presets.js';
+import { storageShrinks } from '../quantity.js';
+
+const KAFKA = CHILD_KINDS.Kafka;
+const NODE_POOL = CHILD_KINDS.KafkaNodePool;
+
+export const KAFKA_VERSION = '4.1.0';
+export const METADATA_VERSION = '4.1-IV0';
+/** Strimzi names PVCs `data-<id>-<kafka>-<pool>-<node>`; the reference's volume 0 keeps its PVC names. */
+const DATA_VOLUME_ID = 0;
+
+export const kafkaName = (spec: ResolvedKafka): string => spec.name;
+export const nodePoolName = (spec: ResolvedKafka): string => `${spec.name}-node-pool`;
+
+/** Broker settings from `spec.kafka.config.replicationConfig`, each under the key its name says. */
+export function replicationSettings(replication: ResolvedKafka['replication']): Record<string, number> {
+  return {
+    'default.replication.factor': replication.defaultReplicationFactor,
+    'min.insync.replicas': replication.minInSyncReplicas,
+    'offsets.topic.replication.factor': replication.offsetsTopicRF,
+    'transaction.state.log.replication.factor': replication.transactionStateRF,
+    'transaction.state.log.min.isr': replication.transactionStateISR,
+  };
+}
+
+function kafkaCluster({ parent, spec }: ComponentContext<ResolvedKafka>): Child {
+  const name = kafkaName(spec);
+  return {
+    apiVersion: KAFKA.apiVersion,
+    kind: KAFKA.kind,
+    metadata: { name, labels: { ...childLabels(parent, 'kafka'), app: name } },
+    spec: {
+      kafka: {
+        version: KAFKA_VERSION,
+        metadataVersion: METADATA_VERSION,
+        listeners: [
+          { name: 'plain', port: 9092, type: 'internal', tls: false },
+          { name: 'tls', port: 9093, type: 'internal', tls: true },
+        ],
+        config: replicationSettings(spec.replication),
+        ...(spec.telemetry
+          ? { metricsConfig: { type: 'strimziMetricsReporter', values: { allowList: ['.*'] } } }
+          : {}),
+      },
+      // Both operators watch the Kafka's own namespace when watchedNamespace is unset.
+      entityOperator: { topicOperator: {}, userOperator: {} },
+    },
+  };
+}
+
+function nodePool({ parent, spec }: ComponentContext<ResolvedKafka>): Child {
+  return {
+    apiVersion: NODE_POOL.apiVersion,
+    kind: NODE_POOL.kind,
+    metadata: {
+      name: nodePoolName(spec),
+      labels: { ...childLabels(parent, 'kafka'), 'strimzi.io/cluster': kafkaName(spec) },
+    },
+    spec: {
+      replicas: spec.replicas,
+      roles: ['broker', 'controller'],
+      storage: {
+        type: 'jbod',
+        volumes: [
+          {
+            id: DATA_VOLUME_ID,
+            type: 'persistent-claim',
+            size: spec.storageSize,
+            kraftMetadata: 'shared',
+            deleteClaim: spec.retention === 'purge',
+          },
+        ],
+      },
+      ...(spec.resources ? { resources: spec.resources } : {}),
+    },
+  };
+}
+
+interface StrimziCondition {
+  readonly type?: unknown;
+  readonly status?: unknown;
+  readonly reason?: unknown;
+  readonly message?: unknown;
+}
+
+function trueCondition(object: KubeObject, type: string): StrimziCondition | undefined {
+  const conditions = field(object, 'status', 'conditions');
+  if (!Array.isArray(conditions)) return undefined;
+  return conditions.find(
+    (c): c is StrimziCondition =>
+      c !== null &&
+      typeof c === 'object' &&
+      (c as StrimziCondition).type === type &&
+      (c as StrimziCondition).status === 'True',
+  );
+}
+
+const CONDITION_REASON = /^[A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?$/;
+
+/** Strimzi's reason is an exception's class name; keep it when it is a valid condition reason. */
+const reasonOf = (condition: StrimziCondition, fallback: string): string =>
+  typeof condition.reason === 'string' && CONDITION_REASON.test(condition.reason)
+    ? condition.reason
+    : fallback;
+
+const detailOf = (condition: StrimziCondition): string =>
+  typeof condition.message === 'string' && condition.message ? `: ${condition.message.slice(0, 300)}` : '';
+
+function staleGeneration(object: KubeObject): string | undefined {
+  const generation = object.metadata.generation;
+  const observedGeneration = numberField(object, 'status', 'observedGeneration');
+  if (generation === undefined || observedGeneration === generation) return undefined;
+  return (
+    `${object.kind} ${object.metadata.name}: the operator has not yet observed generation ${generation} ` +
+    `(observedGeneration ${observedGeneration ?? 'unset'})`
+  );
+}
+
+/**
+ * `KafkaReportedReady` from the Kafka's `Ready`/`NotReady`/`ReconciliationPaused` conditions, fresh only
+ * when both the Kafka and the pool were reconciled at their current generation (pool edits do not bump
+ * the Kafka) and the pool runs the replicas it asks for (infra-crds §1.5, §7).
+ */
+export function reportedReady(kafka: KubeObject, pool: KubeObject | undefined, poolName: string): Finding {
+  const type = 'KafkaReportedReady';
+  const who = `Kafka ${kafka.metadata.name}`;
+  const status = kafka.status;
+  if (status === null || typeof status !== 'object' || Object.keys(status).length === 0) {
+    return {
+      type,
+      status: 'Unknown',
+      reason: 'Unknown',
+      message: `${who} has not reported a status yet`,
+      implies: 'Unknown',
+    };
+  }
+  const paused = trueCondition(kafka, 'ReconciliationPaused');
+  if (paused) {
+    return {
+      type,
+      status: 'False',
+      reason: 'ReconciliationPaused',
+      message: `${who}: reconciliation is paused (annotation strimzi.io/pause-reconciliation)${detailOf(paused)}`,
+      implies: 'Unavailable',
+    };
+  }
+  const notReady = trueCondition(kafka, 'NotReady');
+  if (notReady && notReady.reason === 'Creating') {
+    return {
+      type,
+      status: 'False',
+      reason: 'Creating',
+      message: `${who} is being created${detailOf(notReady)}`,
+      implies: 'Pending',
+    };
+  }
+  const stale = staleGeneration(kafka) ?? (pool && staleGeneration(pool));
+  if (stale) return { type, status: 'False', reason: 'StaleGeneration', message: stale, implies: 'Pending' };
+  if (!pool) {
+    return {
+      type,
+      status: 'False',
+      reason: 'NodePoolMissing',
+      message: `KafkaNodePool ${poolName} does not exist yet`,
+      implies: 'Pending',
+    };
+  }
+  if (notReady) {
+    return {
+      type,
+      status: 'False',
+      reason: reasonOf(notReady, 'NotReady'),
+      message: `${who} is not ready${detailOf(notReady)}`,
+      implies: 'Error',
+    };
+  }
+  if (trueCondition(kafka, 'Ready')) {
+    const wanted = numberField(pool, 'spec', 'replicas');
+    const running = numberField(pool, 'status', 'replicas');
+    if (running !== wanted) {
+      return {
+        type,
+        status: 'False',
+        reason: 'NodePoolScaling',
+        message: `KafkaNodePool ${poolName} has ${running ?? 0} of ${wanted ?? 'unset'} replicas`,
+        implies: 'Pending',
+      };
+    }
+    return {
+      type,
+      status: 'True',
+      reason: Reasons.ReportedStatus,
+      message: `${who} is ready`,
+      implies: 'Healthy',
+    };
+  }
+  return {
+    type,
+    status: 'Unknown',
+    reason: 'Unknown',
+    message: `${who} reports neither Ready nor NotReady`,
+    implies: 'Unknown',
+  };
+}
+
+interface StorageVolume {
+  readonly id?: unknown;
+  readonly size?: unknown;
+  readonly deleteClaim?: unknown;
+}
+
+/** The pool's volumes: the jbod list, or the single `persistent-claim` storage itself. */
+function poolVolumes(pool: KubeObject): StorageVolume[] {
+  const storage = field(pool, 'spec', 'storage');
+  if (storage === null || typeof storage !== 'object') return [];
+  const volumes = (storage as { type?: unknown; volumes?: unknown }).volumes;
+  if ((storage as { type?: unknown }).type !== 'jbod') return [storage as StorageVolume];
+  return Array.isArray(volumes)
+    ? volumes.filter((v): v is StorageVolume => v !== null && typeof v === 'object')
+    : [];
+}
+
+export const kafka: Component<ResolvedKafka> = {
+  name: 'kafka',
+  title: 'Kafka',
+  kinds: [
+    { ref: KAFKA, condition: 'KafkaCustomResource' },
+    { ref: NODE_POOL, condition: 'NodePoolCustomResource' },
+  ],
+  select: (spec) => spec.kafka,
+  desired: (context) => [kafkaCluster(context), nodePool(context)],
+  observe: ({ spec, observed }) => {
+    const cluster = observed.get(KAFKA, kafkaName(spec));
+    if (!cluster) return [];
+    return [reportedReady(cluster, observed.get(NODE_POOL, nodePoolName(spec)), nodePoolName(spec))];
+  },
+  credentialSecrets: () => [],
+  relatedRules: () => [],
+  refusedEdits: ({ spec, observed }) => {
+    const pool = observed.get(NODE_POOL, nodePoolName(spec));
+    if (!pool) return [];
+    const problems: string[] = [];
+    const observedReplicas = numberField(pool, 'spec', 'replicas');
+    if (observedReplicas !== undefined && observedReplicas !== spec.replicas) {
+      problems.push(
+        `spec.kafka.replicas cannot change from ${observedReplicas} to ${spec.replicas}: Strimzi 0.49 cannot scale a ` +
+          "KRaft controller quorum; the combined pool's replicas are fixed",
+      );
+    }
+    const dataVolume = poolVolumes(pool).find((v) => (v.id ?? DATA_VOLUME_ID) === DATA_VOLUME_ID);
+    const shrink = storageShrinks(
+      typeof dataVolume?.size === 'string' ? dataVolume.size : undefined,
+      spec.storageSize,
+    );
+    if (shrink) problems.push(`spec.kafka.storageSize ${shrink}`);
+    return problems;
+  },
+  knobsInEffect: ({ spec }, object) => {
+    if (!sameKind(object, NODE_POOL)) return true;
+    // Strimzi applies deleteClaim by re-owning the PVCs when it reconciles the pool (decision 8).
+    const purge = spec.retention === 'purge';
+    const reconciled = numberField(object, 'status', 'observedGeneration') === object.metadata.generation;
+    return reconciled && poolVolumes(object).every((v) => (v.deleteClaim === true) === purge);
+  },
+};

@@ -1,0 +1,350 @@
+// MinIO through the MinIO operator v7.1: one Tenant `<name>` with one pool `<name>-pool`.
+// CRD: shared/crds/minio/minio.min.io_tenants.yaml; reference §5.3, infra-crds §3.
+import { type Component, type ComponentContext, childLabels } from '../component.js';
+import type { Finding } from '../conditions.js';
+import {
+  CHILD_KINDS,
+  type Child,
+  compareStrings,
+  field,
+  type KubeObject,
+  numberField,
+  RELATED_KINDS,
+  stringField,
+} from '../kube.js';
+import type { RelatedResourceRule } from '../metacontroller.js';
+import type { ResolvedMinio } from '../presets.js';
+import { parseQuantity } from '../quantity.js';
+
+const TENANT = CHILD_KINDS.Tenant;
+
+// The operator v7.1 default release, pinned; the reference used a moving `:latest`.
+export const MINIO_IMAGE = 'quay.io/minio/minio:RELEASE.2025-04-08T15-41-24Z';
+
+/** The reference's hard-coded bucket; W&B connection URLs name it, so it stays. */
+export const BUCKET = 'bucket';
+
+/** Label Metacontroller puts on every child of a parent (generateSelector). */
+const CONTROLLER_UID_LABEL = 'controller-uid';
+
+export const tenantName = (spec: ResolvedMinio) => spec.name;
+export const poolName = (spec: ResolvedMinio) => `${spec.name}-pool`;
+/** The operator names the pool's StatefulSet `<tenant>-<pool>`. */
+export const poolStatefulSetName = (spec: ResolvedMinio) => `${tenantName(spec)}-${poolName(spec)}`;
+/** The Secret with `config.env` (root credentials), written by the DecoratorController. */
+export const configSecretName = (spec: ResolvedMinio) => `${spec.name}-config`;
+
+function tenant({ parent, spec }: ComponentContext<ResolvedMinio>): Child {
+  const name = tenantName(spec);
+  return {
+    apiVersion: TENANT.apiVersion,
+    kind: TENANT.kind,
+    metadata: { name, labels: { ...childLabels(parent, 'minio'), app: name } },
+    spec: {
+      image: MINIO_IMAGE,
+      configuration: { name: configSecretName(spec) },
+      // The operator's default (unset means true), written out: W&B's URL says tls=true.
+      requestAutoCert: true,
+      pools: [
+        {
+          name: poolName(spec),
+          servers: spec.replicas,
+          volumesPerServer: spec.volumesPerServer,
+          // No metadata.name, as in the reference: the operator then names the volumes `0…N`, so the
+          // PVCs are `<i>-<tenant>-<pool>-<ordinal>` and a migrated parent finds its data again.
+          volumeClaimTemplate: {
+            spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: spec.storageSize } } },
+          },
+          ...(spec.resources ? { resources: spec.resources } : {}),
+        },
+      ],
+      buckets: [{ name: BUCKET }],
+      ...(spec.telemetry ? { env: [{ name: 'MINIO_PROMETHEUS_AUTH_TYPE', value: 'public' }] } : {}),
+    },
+  };
+}
+
+// ---- one Tenant per namespace ----------------------------------------------------------------------
+
+type Ordered = { readonly creationTimestamp: string; readonly uid: string };
+
+/** Older first: creation time (RFC 3339 in UTC, so text order is time order), then UID. */
+const isOlder = (a: Ordered, b: Ordered): boolean =>
+  (compareStrings(a.creationTimestamp, b.creationTimestamp) || compareStrings(a.uid, b.uid)) < 0;
+
+const ordered = (object: KubeObject): Ordered => ({
+  creationTimestamp: object.metadata.creationTimestamp ?? '',
+  uid: object.metadata.uid ?? '',
+});
+
+/**
+ * Why this parent must not create its Tenant, or undefined when it may. MinIO serves every Tenant of a
+ * namespace through one Service named `minio`; a second Tenant fails with "Another MinIO Tenant already
+ * exists in the namespace" (infra-crds §0.5). The oldest parent with MinIO enabled wins; a Tenant that
+ * already exists and is not ours blocks whoever is younger. A Tenant we own is never given up: dropping
+ * it from `desired` would delete it.
+ */
+export function namespaceConflict({
+  parent,
+  spec,
+  observed,
+  related,
+}: ComponentContext<ResolvedMinio>): string | undefined {
+  if (observed.has(TENANT, tenantName(spec))) return undefined;
+  const inNamespace = (object: KubeObject) =>
+    (object.metadata.namespace ?? parent.namespace) === parent.namespace;
+  const parents = related.ofKind(RELATED_KINDS.WeightsAndBiases).filter(inNamespace);
+  const ownerOf = (object: KubeObject) => {
+    const uid = object.metadata.labels?.[CONTROLLER_UID_LABEL];
+    const owner = uid === undefined ? undefined : parents.find((p) => p.metadata.uid === uid);
+    return owner ? ` (owned by WeightsAndBiases ${owner.metadata.name})` : '';
+  };
+  const blocked = `Tenant ${tenantName(spec)} is not created: MinIO runs one Tenant per namespace`;
+
+  const foreign = related
+    .ofKind(TENANT)
+    .filter((t) => inNamespace(t) && t.metadata.labels?.[CONTROLLER_UID_LABEL] !== parent.uid);
+  if (foreign.length > 0) {
+    const names = foreign.map((t) => `Tenant ${t.metadata.name}${ownerOf(t)}`).join(', ');
+    return `${names} already ${foreign.length === 1 ? 'exists' : 'exist'} in namespace ${parent.namespace}; ${blocked}`;
+  }
+
+  const self: Ordered = { creationTimestamp: parent.creationTimestamp, uid: parent.uid };
+  const older = parents.filter(
+    (p) =>
+      p.metadata.uid !== parent.uid &&
+      p.metadata.deletionTimestamp === undefined &&
+      field(p, 'spec', 'minio', 'enabled') === true &&
+      isOlder(ordered(p), self),
+  );
+  const oldest = older.sort((a, b) => (isOlder(ordered(a), ordered(b)) ? -1 : 1))[0];
+  if (oldest) {
+    return (
+      `WeightsAndBiases ${oldest.metadata.name} is older and also enables MinIO in namespace ${parent.namespace}; ` +
+      `${blocked}. Disable spec.minio on one of them, or move one parent to another namespace`
+    );
+  }
+  return undefined;
+}
+
+function conflictFinding(message: string): Finding {
+  return {
+    type: 'MinioNamespaceConflict',
+    status: 'True',
+    reason: 'AnotherTenantInNamespace',
+    message,
+    implies: 'Error',
+  };
+}
+
+// ---- readiness ---------------------------------------------------------------------------------------
+
+// `status.currentState` values of operator v7.1.1 (pkg/controller/main-controller.go).
+const INITIALIZED = 'Initialized';
+const PROGRESS_STATES = new Set([
+  'Provisioning MinIO Cluster IP Service',
+  'Provisioning MinIO Headless Service',
+  'Provisioning MinIO Statefulset',
+  'Provisioning Console Service',
+  'Provisioning KES StatefulSet',
+  'Provisioning initial users',
+  'Provisioning default buckets',
+  'Waiting for Tenant to be healthy',
+  'Waiting for MinIO TLS Certificate',
+  'Waiting for MinIO TLS Client Certificate',
+  'Waiting for KES TLS Certificate',
+  'Updating MinIO Version',
+  'Updating KES',
+  'Restarting MinIO',
+]);
+// The named error states, plus ErrEmptyRootCredentials' text (pkg/controller/tenants.go). Any other
+// text is an `err.Error()` the operator stored, so it is an error too.
+const ERROR_STATES = new Set([
+  'Statefulset not controlled by operator',
+  'Another MinIO Tenant already exists in the namespace',
+  'Tenant credentials are not set properly',
+  'Different versions across MinIO Pools',
+  'Pool Decommissioning Not Allowed',
+  'empty tenant credentials',
+]);
+
+/**
+ * `MinioReportedReady` from `status.healthStatus` and `status.currentState` (infra-crds §3.4). The
+ * Tenant has no `observedGeneration`, so freshness cannot be checked; its pool shape is immutable and
+ * `currentState` leaves `Initialized` while the operator rolls out a change.
+ */
+export function reportedReady(tenant: KubeObject): Finding {
+  const type = 'MinioReportedReady';
+  const who = `Tenant ${tenant.metadata.name}`;
+  const state = stringField(tenant, 'status', 'currentState') ?? '';
+  const health = stringField(tenant, 'status', 'healthStatus') ?? '';
+  const healthNote = health ? ` (health ${health})` : '';
+  if (!state && !health) {
+    return {
+      type,
+      status: 'Unknown',
+      reason: 'Unknown',
+      message: `${who} has not reported a state yet`,
+      implies: 'Unknown',
+    };
+  }
+  if (ERROR_STATES.has(state) || (state && state !== INITIALIZED && !PROGRESS_STATES.has(state))) {
+    return {
+      type,
+      status: 'False',
+      reason: 'TenantError',
+      message: `${who} reports an error: ${state.slice(0, 300)}${healthNote}`,
+      implies: 'Error',
+    };
+  }
+  if (health === 'red') {
+    return {
+      type,
+      status: 'False',
+      reason: 'red',
+      message: `${who} is offline or has lost write quorum${healthMessage(tenant)}`,
+      implies: 'Error',
+    };
+  }
+  if (PROGRESS_STATES.has(state) || !state) {
+    return {
+      type,
+      status: 'False',
+      reason: 'InProgress',
+      message: `${who}: ${state || 'no state yet'}${healthNote}`,
+      implies: 'Pending',
+    };
+  }
+  // currentState is Initialized from here on.
+  switch (health) {
+    case 'yellow':
+      return {
+        type,
+        status: 'False',
+        reason: 'yellow',
+        message: `${who} has drives offline${healthMessage(tenant)}`,
+        implies: 'Degraded',
+      };
+    case 'green': {
+      const pending = poolsNotInitialized(tenant);
+      if (pending.length > 0) {
+        return {
+          type,
+          status: 'False',
+          reason: 'InProgress',
+          message: `${who}: pools not initialized yet: ${pending.join(', ')}`,
+          implies: 'Pending',
+        };
+      }
+      return {
+        type,
+        status: 'True',
+        reason: 'green',
+        message: `${who} is initialized and healthy`,
+        implies: 'Healthy',
+      };
+    }
+    case '':
+      return {
+        type,
+        status: 'False',
+        reason: 'InProgress',
+        message: `${who} is initialized; waiting for its first health check`,
+        implies: 'Pending',
+      };
+    default:
+      return {
+        type,
+        status: 'Unknown',
+        reason: 'Unknown',
+        message: `${who} reports the unknown health "${health.slice(0, 100)}"`,
+        implies: 'Unknown',
+      };
+  }
+}
+
+function healthMessage(tenant: KubeObject): string {
+  const message = stringField(tenant, 'status', 'healthMessage');
+  return message ? `: ${message.slice(0, 300)}` : '';
+}
+
+function poolsNotInitialized(tenant: KubeObject): string[] {
+  const pools = field(tenant, 'status', 'pools');
+  if (!Array.isArray(pools)) return [];
+  return pools
+    .filter((pool) => field(pool, 'state') !== 'PoolInitialized')
+    .map((pool) => `${stringField(pool, 'ssName') ?? '?'} (${stringField(pool, 'state') ?? 'no state'})`);
+}
+
+// ---- refused edits -------------------------------------------------------------------------------------
+
+function refusedEdits({ spec, observed }: ComponentContext<ResolvedMinio>): string[] {
+  const observedTenant = observed.get(TENANT, tenantName(spec));
+  if (!observedTenant) return [];
+  const pools = field(observedTenant, 'spec', 'pools');
+  const pool = Array.isArray(pools) ? pools.find((p) => field(p, 'name') === poolName(spec)) : undefined;
+  const who = `Tenant ${tenantName(spec)}`;
+  if (pool === undefined) {
+    return [`${who} has no pool ${poolName(spec)}; replacing its pools would decommission its data`];
+  }
+  const problems: string[] = [];
+  // servers and volumesPerServer are immutable in the Tenant CRD (CEL `self == oldSelf`): the API
+  // server would reject every update, so nothing would be applied at all.
+  const servers = numberField(pool, 'servers');
+  const volumes = numberField(pool, 'volumesPerServer');
+  if (servers !== undefined && servers !== spec.replicas) {
+    problems.push(
+      `spec.minio.replicas cannot change from ${servers} to ${spec.replicas}: ${who} has immutable pool servers`,
+    );
+  } else if (volumes !== undefined && volumes !== spec.volumesPerServer) {
+    problems.push(
+      `${who} has ${volumes} volumes per server and would need ${spec.volumesPerServer}: volumesPerServer is immutable`,
+    );
+  }
+  const storage = stringField(pool, 'volumeClaimTemplate', 'spec', 'resources', 'requests', 'storage');
+  if (storage !== undefined && !sameQuantity(storage, spec.storageSize)) {
+    problems.push(
+      `spec.minio.storageSize cannot change from ${storage} to ${spec.storageSize}: ` +
+        `the volume claim template of the StatefulSet ${poolStatefulSetName(spec)} is immutable`,
+    );
+  }
+  return problems;
+}
+
+function sameQuantity(a: string, b: string): boolean {
+  const x = parseQuantity(a);
+  const y = parseQuantity(b);
+  return x === undefined || y === undefined ? a === b : x === y;
+}
+
+// ---- the component --------------------------------------------------------------------------------------
+
+export const minio: Component<ResolvedMinio> = {
+  name: 'minio',
+  title: 'Minio',
+  kinds: [{ ref: TENANT, condition: 'MinioCustomResource' }],
+  select: (spec) => spec.minio,
+  desired: (context) => (namespaceConflict(context) === undefined ? [tenant(context)] : []),
+  observe: (context) => {
+    const conflict = namespaceConflict(context);
+    if (conflict !== undefined) return [conflictFinding(conflict)];
+    const observedTenant = context.observed.get(TENANT, tenantName(context.spec));
+    return observedTenant ? [reportedReady(observedTenant)] : [];
+  },
+  credentialSecrets: (spec) => [configSecretName(spec)],
+  // Every parent and every Tenant of the namespace, for the one-Tenant-per-namespace rule. Metacontroller
+  // accepts a rule with a namespace and neither names nor labelSelector: it returns all objects of
+  // that resource in the namespace.
+  relatedRules: (_spec, namespace): RelatedResourceRule[] => [
+    {
+      apiVersion: RELATED_KINDS.WeightsAndBiases.apiVersion,
+      resource: RELATED_KINDS.WeightsAndBiases.resource,
+      namespace,
+    },
+    { apiVersion: TENANT.apiVersion, resource: TENANT.resource, namespace },
+  ],
+  refusedEdits,
+  // MinIO never deletes PVCs, whatever the policy: there is no knob to wait for, and purge cannot
+  // remove the data (the deletion plan gives `kubectl delete pvc -l v1.min.io/tenant=<tenant>`).
+  knobsInEffect: () => true,
+};

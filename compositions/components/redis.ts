@@ -1,0 +1,304 @@
+// Redis through the Opstree redis-operator v0.22: a standalone `Redis <name>`, or a
+// `RedisReplication <name>-replica` watched by a `RedisSentinel <name>`.
+// CRDs: shared/crds/opstree/redis.redis.opstreelabs.in_{redis,redisreplications,redissentinels}.yaml; reference §5.4.
+import { type Component, type ComponentContext, childLabels } from '../component.js';
+import type { Finding } from '../conditions.js';
+import {
+  CHILD_KINDS,
+  type Child,
+  field,
+  type KubeObject,
+  numberField,
+  RELATED_KINDS,
+  stringField,
+} from '../kube.js';
+import type { ResolvedRedis } from '../presets.js';
+import { parseQuantity } from '../quantity.js';
+
+const REDIS = CHILD_KINDS.Redis;
+const REPLICATION = CHILD_KINDS.RedisReplication;
+const SENTINEL = CHILD_KINDS.RedisSentinel;
+
+// The reference's images (translator/redis.go).
+export const REDIS_IMAGE = 'quay.io/opstree/redis:v7.0.15';
+export const SENTINEL_IMAGE = 'quay.io/opstree/redis-sentinel:v7.0.12';
+export const EXPORTER_IMAGE = 'quay.io/opstree/redis-exporter:v1.44.0';
+const EXPORTER_PORT = 9121;
+
+export const standaloneName = (spec: ResolvedRedis) => spec.name;
+export const replicationName = (spec: ResolvedRedis) => `${spec.name}-replica`;
+export const sentinelName = (spec: ResolvedRedis) => spec.name;
+/** Opstree names the sentinel StatefulSet `<sentinel>-sentinel`; the others after their CR. */
+export const sentinelStatefulSetName = (spec: ResolvedRedis) => `${sentinelName(spec)}-sentinel`;
+/** The password Secret (key `password`), written by the DecoratorController. */
+export const credentialsSecretName = (spec: ResolvedRedis) => `${spec.name}-credentials`;
+export const PASSWORD_KEY = 'password';
+
+/** A sentinel quorum is a majority of the sentinels. */
+export const quorum = (sentinels: number): string => String(Math.floor(sentinels / 2) + 1);
+
+// Opstree copies CR labels onto its StatefulSets, pods and Services and lets them override its own
+// `app`, `role` and `redis_setup_type` (internal/controller/common/labels.go), which its Service
+// selectors use: the CRs carry only the common labels.
+const metadata = (context: ComponentContext<ResolvedRedis>, name: string) => ({
+  name,
+  labels: childLabels(context.parent, 'redis'),
+});
+
+function exporter() {
+  return { enabled: true, image: EXPORTER_IMAGE, imagePullPolicy: 'IfNotPresent', port: EXPORTER_PORT };
+}
+
+/** `kubernetesConfig` and `storage` of a Redis server CR (Redis or RedisReplication). */
+function serverSpec({ spec }: ComponentContext<ResolvedRedis>) {
+  return {
+    kubernetesConfig: {
+      image: REDIS_IMAGE,
+      imagePullPolicy: 'IfNotPresent',
+      // The reference ran Redis without a password; here it requires one.
+      redisSecret: { name: credentialsSecretName(spec), key: PASSWORD_KEY },
+      ...(spec.resources ? { resources: spec.resources } : {}),
+    },
+    storage: {
+      volumeClaimTemplate: {
+        spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: spec.storageSize } } },
+      },
+      // Opstree deletes the PVCs when the CR is deleted unless this is true (internal/k8sutils/finalizer.go).
+      keepAfterDelete: spec.retention === 'retain',
+    },
+    ...(spec.telemetry ? { redisExporter: exporter() } : {}),
+  };
+}
+
+function standalone(context: ComponentContext<ResolvedRedis>): Child {
+  return {
+    apiVersion: REDIS.apiVersion,
+    kind: REDIS.kind,
+    metadata: metadata(context, standaloneName(context.spec)),
+    spec: serverSpec(context),
+  };
+}
+
+function replication(context: ComponentContext<ResolvedRedis>): Child {
+  return {
+    apiVersion: REPLICATION.apiVersion,
+    kind: REPLICATION.kind,
+    metadata: metadata(context, replicationName(context.spec)),
+    spec: { clusterSize: context.spec.replicas, ...serverSpec(context) },
+  };
+}
+
+function sentinel(context: ComponentContext<ResolvedRedis>): Child {
+  const { spec } = context;
+  return {
+    apiVersion: SENTINEL.apiVersion,
+    kind: SENTINEL.kind,
+    metadata: metadata(context, sentinelName(spec)),
+    spec: {
+      clusterSize: spec.sentinelReplicas,
+      kubernetesConfig: {
+        image: SENTINEL_IMAGE,
+        imagePullPolicy: 'IfNotPresent',
+        ...(spec.sentinelResources ? { resources: spec.sentinelResources } : {}),
+      },
+      redisSentinelConfig: {
+        redisReplicationName: replicationName(spec),
+        masterGroupName: spec.masterName,
+        quorum: quorum(spec.sentinelReplicas),
+        // The sentinels authenticate to the replication with it (MASTER_PASSWORD); the sentinels
+        // themselves hold no data and stay without a password, as in the reference.
+        redisReplicationPassword: { secretKeyRef: { name: credentialsSecretName(spec), key: PASSWORD_KEY } },
+      },
+      ...(spec.telemetry ? { redisExporter: exporter() } : {}),
+    },
+  };
+}
+
+// ---- readiness -----------------------------------------------------------------------------------------
+
+/** A StatefulSet Opstree creates, and the size it should have. */
+interface ExpectedStatefulSet {
+  readonly name: string;
+  readonly size: number;
+}
+
+function expectedStatefulSets(spec: ResolvedRedis): ExpectedStatefulSet[] {
+  return spec.sentinel
+    ? [
+        { name: replicationName(spec), size: spec.replicas },
+        { name: sentinelStatefulSetName(spec), size: spec.sentinelReplicas },
+      ]
+    : [{ name: standaloneName(spec), size: 1 }];
+}
+
+type StatefulSetReading =
+  | { readonly kind: 'missing'; readonly name: string }
+  | { readonly kind: 'stale'; readonly name: string; readonly why: string }
+  | { readonly kind: 'counted'; readonly name: string; readonly ready: number; readonly size: number };
+
+function readStatefulSet(
+  expected: ExpectedStatefulSet,
+  statefulSet: KubeObject | undefined,
+): StatefulSetReading {
+  const { name, size } = expected;
+  if (!statefulSet) return { kind: 'missing', name };
+  const generation = statefulSet.metadata.generation;
+  const observedGeneration = numberField(statefulSet, 'status', 'observedGeneration');
+  if (generation !== undefined && observedGeneration !== generation) {
+    return {
+      kind: 'stale',
+      name,
+      why: `generation ${generation} not yet observed (observedGeneration ${observedGeneration ?? 'unset'})`,
+    };
+  }
+  // Opstree has not yet carried a clusterSize edit over to the StatefulSet.
+  const replicas = numberField(statefulSet, 'spec', 'replicas');
+  if (replicas !== size) {
+    return { kind: 'stale', name, why: `has ${replicas ?? 'no'} replicas, ${size} wanted` };
+  }
+  return { kind: 'counted', name, ready: numberField(statefulSet, 'status', 'readyReplicas') ?? 0, size };
+}
+
+/**
+ * `RedisReportedReady`. Opstree's CRs report no readiness (infra-crds §4.4), so it comes from the
+ * StatefulSets they own, read through the customize rules: each must have observed its generation,
+ * have the wanted size and all pods ready; a replication must also have a master.
+ * Reasons follow the reference: `ResourceExists` (all ready, or none ready), `degraded` (some).
+ */
+export function reportedReady(
+  spec: ResolvedRedis,
+  statefulSets: ReadonlyMap<string, KubeObject>,
+  replicationCr: KubeObject | undefined,
+): Finding {
+  const type = 'RedisReportedReady';
+  const readings = expectedStatefulSets(spec).map((e) => readStatefulSet(e, statefulSets.get(e.name)));
+
+  const missing = readings.filter((r) => r.kind === 'missing');
+  if (missing.length > 0) {
+    return {
+      type,
+      status: 'False',
+      reason: 'StatefulSetMissing',
+      message: `waiting for Opstree to create StatefulSet ${missing.map((r) => r.name).join(', ')}`,
+      implies: 'Pending',
+    };
+  }
+  const stale = readings.flatMap((r) => (r.kind === 'stale' ? [`StatefulSet ${r.name} ${r.why}`] : []));
+  if (stale.length > 0) {
+    return {
+      type,
+      status: 'False',
+      reason: 'StaleGeneration',
+      message: stale.join('; '),
+      implies: 'Pending',
+    };
+  }
+  const counted = readings.flatMap((r) => (r.kind === 'counted' ? [r] : []));
+  const counts = counted.map((r) => `StatefulSet ${r.name}: ${r.ready} of ${r.size} pods ready`).join('; ');
+  // A StatefulSet that exists with no ready pod is down, whether it never started or has failed:
+  // Unavailable, as in the reference ("0 running" is False/ResourceExists there).
+  if (counted.some((r) => r.ready === 0)) {
+    return { type, status: 'False', reason: 'ResourceExists', message: counts, implies: 'Unavailable' };
+  }
+  if (counted.some((r) => r.ready < r.size)) {
+    return { type, status: 'False', reason: 'degraded', message: counts, implies: 'Degraded' };
+  }
+  if (spec.sentinel && !stringField(replicationCr, 'status', 'masterNode')) {
+    return {
+      type,
+      status: 'False',
+      reason: 'NoMaster',
+      message: `${counts}; RedisReplication ${replicationName(spec)} has no master yet`,
+      implies: 'Pending',
+    };
+  }
+  return { type, status: 'True', reason: 'ResourceExists', message: counts, implies: 'Healthy' };
+}
+
+// ---- refused edits ---------------------------------------------------------------------------------------
+
+const STORAGE_PATH = ['spec', 'storage', 'volumeClaimTemplate', 'spec', 'resources', 'requests', 'storage'];
+
+function refusedEdits({ spec, observed }: ComponentContext<ResolvedRedis>): string[] {
+  const observedStandalone = observed.get(REDIS, standaloneName(spec));
+  const observedReplication = observed.get(REPLICATION, replicationName(spec));
+  const observedSentinel = observed.get(SENTINEL, sentinelName(spec));
+  const problems: string[] = [];
+  if (spec.sentinel && observedStandalone) {
+    problems.push(
+      `Redis ${standaloneName(spec)} runs standalone but the spec asks for sentinel mode: switching would delete ` +
+        'the standalone Redis and its data; keep redis.sentinel.enabled (and size) as they were',
+    );
+  }
+  if (!spec.sentinel && (observedReplication || observedSentinel)) {
+    const running = [observedReplication, observedSentinel].flatMap((o) =>
+      o ? [`${o.kind} ${o.metadata.name}`] : [],
+    );
+    problems.push(
+      `${running.join(' and ')} run in sentinel mode but the spec asks for a standalone Redis: switching would ` +
+        'delete the replication and its data; keep redis.sentinel.enabled (and size) as they were',
+    );
+  }
+  // StatefulSet volume claim templates are immutable: Opstree keeps the old template and resizes
+  // existing PVCs only (HandlePVCResizing), so a new size would be half-applied.
+  const server = spec.sentinel ? observedReplication : observedStandalone;
+  const size = server && stringField(server, ...STORAGE_PATH);
+  if (server && size !== undefined && !sameQuantity(size, spec.storageSize)) {
+    problems.push(
+      `spec.redis.storageSize cannot change from ${size} to ${spec.storageSize}: ` +
+        `the volume claim template of ${server.kind} ${server.metadata.name} is fixed`,
+    );
+  }
+  return problems;
+}
+
+function sameQuantity(a: string, b: string): boolean {
+  const x = parseQuantity(a);
+  const y = parseQuantity(b);
+  return x === undefined || y === undefined ? a === b : x === y;
+}
+
+// ---- the component ----------------------------------------------------------------------------------------
+
+export const redis: Component<ResolvedRedis> = {
+  name: 'redis',
+  title: 'Redis',
+  kinds: [
+    { ref: REDIS, condition: 'RedisStandaloneCustomResource' },
+    { ref: REPLICATION, condition: 'RedisReplicationCustomResource' },
+    { ref: SENTINEL, condition: 'RedisSentinelCustomResource' },
+  ],
+  select: (spec) => spec.redis,
+  desired: (context) =>
+    context.spec.sentinel ? [replication(context), sentinel(context)] : [standalone(context)],
+  observe: ({ spec, observed, related }) => {
+    const replicationCr = spec.sentinel ? observed.get(REPLICATION, replicationName(spec)) : undefined;
+    const crs = spec.sentinel
+      ? [replicationCr, observed.get(SENTINEL, sentinelName(spec))]
+      : [observed.get(REDIS, standaloneName(spec))];
+    // Before any CR exists the write conditions say enough.
+    if (crs.every((cr) => cr === undefined)) return [];
+    const statefulSets = new Map(
+      expectedStatefulSets(spec).flatMap((e) => {
+        const found = related.get(RELATED_KINDS.StatefulSet, e.name);
+        return found ? [[e.name, found] as const] : [];
+      }),
+    );
+    return [reportedReady(spec, statefulSets, replicationCr)];
+  },
+  credentialSecrets: (spec) => [credentialsSecretName(spec)],
+  relatedRules: (spec, namespace) => [
+    {
+      apiVersion: RELATED_KINDS.StatefulSet.apiVersion,
+      resource: RELATED_KINDS.StatefulSet.resource,
+      namespace,
+      names: expectedStatefulSets(spec).map((e) => e.name),
+    },
+  ],
+  refusedEdits,
+  // Opstree reads keepAfterDelete from the CR when it is deleted; the sentinel has no volumes.
+  knobsInEffect: ({ spec }, cr) => {
+    if (cr.kind === SENTINEL.kind) return true;
+    return (field(cr, 'spec', 'storage', 'keepAfterDelete') === true) === (spec.retention === 'retain');
+  },
+};

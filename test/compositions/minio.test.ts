@@ -1,0 +1,432 @@
+import { describe, expect, test } from 'vitest';
+import {
+  BUCKET,
+  MINIO_IMAGE,
+  minio,
+  namespaceConflict,
+  poolStatefulSetName,
+  reportedReady,
+} from '../../compositions/components/minio.js';
+import type { Child, KubeObject } from '../../compositions/kube.js';
+import { aParent, contextFor, observedObject, PARENT_UID } from '../support/builders.js';
+import { assertValidAgainstCrd, validateAgainstCrd } from '../support/crd-validator.js';
+
+const DEV = { size: 'dev', minio: { enabled: true } };
+const SMALL = { size: 'small', minio: { enabled: true } };
+
+const only = (children: Child[]): Child => {
+  expect(children).toHaveLength(1);
+  return children[0] as Child;
+};
+const pool = (tenant: Child) => (tenant.spec as { pools: Array<Record<string, unknown>> }).pools[0];
+
+/** A Tenant status with every key the CRD requires, plus the given fields. */
+function tenantStatus(fields: Record<string, unknown> = {}) {
+  return {
+    availableReplicas: 1,
+    certificates: { autoCertEnabled: true },
+    currentState: 'Initialized',
+    pools: [{ ssName: 'wandb-minio-wandb-minio-pool', state: 'PoolInitialized' }],
+    revision: 0,
+    syncVersion: 'v6.0.0',
+    ...fields,
+  };
+}
+
+function anObservedTenant(spec: unknown = DEV, status?: unknown) {
+  const desired = only(minio.desired(contextFor(minio, spec)));
+  return observedObject(desired, status === undefined ? {} : { status });
+}
+
+const OTHER_UID = '00000000-0000-0000-0000-000000000001';
+const LATER_UID = 'ffffffff-ffff-ffff-ffff-ffffffffffff';
+
+/** Another parent of the namespace, as a related object. */
+function anotherParent(options: {
+  name: string;
+  uid: string;
+  creationTimestamp: string;
+  minio?: boolean;
+  deleting?: boolean;
+  namespace?: string;
+}) {
+  return aParent(
+    { minio: { enabled: options.minio ?? true } },
+    {
+      name: options.name,
+      uid: options.uid,
+      creationTimestamp: options.creationTimestamp,
+      ...(options.namespace ? { namespace: options.namespace } : {}),
+      ...(options.deleting ? { deletionTimestamp: '2026-01-01T00:00:00Z' } : {}),
+    },
+  ) as unknown as KubeObject;
+}
+
+function aForeignTenant(name: string, controllerUid?: string): KubeObject {
+  return {
+    apiVersion: 'minio.min.io/v2',
+    kind: 'Tenant',
+    metadata: {
+      name,
+      namespace: 'wandb',
+      uid: `uid-tenant-${name}`,
+      ...(controllerUid ? { labels: { 'controller-uid': controllerUid } } : {}),
+    },
+    spec: { pools: [] },
+  };
+}
+
+describe('minio', () => {
+  describe('desired Tenant', () => {
+    test.each([
+      ['dev', DEV, 1, 1],
+      ['small', SMALL, 3, 4],
+    ])(
+      '%s parent → a valid Tenant with %i servers and %i volumes per server',
+      (_, spec, servers, volumes) => {
+        const tenant = only(minio.desired(contextFor(minio, spec)));
+        assertValidAgainstCrd(tenant);
+        expect(tenant.metadata.name).toBe('wandb-minio');
+        expect(tenant.spec).toMatchObject({
+          image: MINIO_IMAGE,
+          configuration: { name: 'wandb-minio-config' },
+          requestAutoCert: true,
+          buckets: [{ name: BUCKET }],
+        });
+        expect(pool(tenant)).toMatchObject({ name: 'wandb-minio-pool', servers, volumesPerServer: volumes });
+      },
+    );
+
+    test('image → pinned release, never latest', () => {
+      expect(MINIO_IMAGE).toMatch(/:RELEASE\.\d{4}-/);
+    });
+
+    test('volume claim template → no metadata.name, so PVC names match the reference', () => {
+      const tenant = only(minio.desired(contextFor(minio, SMALL)));
+      expect(pool(tenant)?.volumeClaimTemplate).toEqual({
+        spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '10Gi' } } },
+      });
+    });
+
+    test('small parent → pool resources from the preset', () => {
+      const tenant = only(minio.desired(contextFor(minio, SMALL)));
+      expect(pool(tenant)?.resources).toEqual({
+        requests: { cpu: '500m', memory: '1Gi' },
+        limits: { cpu: '1000m', memory: '2Gi' },
+      });
+      expect(pool(only(minio.desired(contextFor(minio, DEV))))).not.toHaveProperty('resources');
+    });
+
+    test('telemetry on → public Prometheus metrics, still valid', () => {
+      const tenant = only(
+        minio.desired(contextFor(minio, { minio: { enabled: true, telemetry: { enabled: true } } })),
+      );
+      assertValidAgainstCrd(tenant);
+      expect((tenant.spec as { env: unknown }).env).toEqual([
+        { name: 'MINIO_PROMETHEUS_AUTH_TYPE', value: 'public' },
+      ]);
+      expect(only(minio.desired(contextFor(minio, DEV))).spec).not.toHaveProperty('env');
+    });
+
+    test('63-character parent name → Tenant and StatefulSet names within budget', () => {
+      const context = contextFor(minio, SMALL, { parent: { name: 'w'.repeat(63) } });
+      const tenant = only(minio.desired(context));
+      assertValidAgainstCrd(tenant);
+      expect(tenant.metadata.name.length).toBeLessThanOrEqual(23);
+      expect(poolStatefulSetName(context.spec).length).toBeLessThanOrEqual(52);
+      expect(poolStatefulSetName(context.spec)).toBe(`${tenant.metadata.name}-${tenant.metadata.name}-pool`);
+      expect(`${tenant.metadata.name}-console`.length).toBeLessThanOrEqual(63);
+    });
+
+    test('credential Secret → the config Secret the Tenant references', () => {
+      const context = contextFor(minio, DEV);
+      expect(minio.credentialSecrets(context.spec)).toEqual(['wandb-minio-config']);
+    });
+  });
+
+  describe('MinioReportedReady', () => {
+    const progress = [
+      'Provisioning MinIO Cluster IP Service',
+      'Provisioning MinIO Headless Service',
+      'Provisioning MinIO Statefulset',
+      'Provisioning Console Service',
+      'Provisioning initial users',
+      'Provisioning default buckets',
+      'Waiting for Tenant to be healthy',
+      'Waiting for MinIO TLS Certificate',
+      'Updating MinIO Version',
+      'Restarting MinIO',
+    ];
+    const errors = [
+      'Statefulset not controlled by operator',
+      'Another MinIO Tenant already exists in the namespace',
+      'Tenant credentials are not set properly',
+      'Different versions across MinIO Pools',
+      'Pool Decommissioning Not Allowed',
+      'empty tenant credentials',
+      "Can't modify server count for pool wandb-minio-pool",
+    ];
+    test.each<[string, Record<string, unknown> | undefined, string, string, string]>([
+      ['initialized and green → ready', tenantStatus({ healthStatus: 'green' }), 'True', 'green', 'Healthy'],
+      [
+        'initialized and yellow → degraded',
+        tenantStatus({ healthStatus: 'yellow' }),
+        'False',
+        'yellow',
+        'Degraded',
+      ],
+      ['red → error', tenantStatus({ healthStatus: 'red' }), 'False', 'red', 'Error'],
+      [
+        'green while a pool is still being created → pending',
+        tenantStatus({ healthStatus: 'green', pools: [{ ssName: 's', state: 'PoolCreated' }] }),
+        'False',
+        'InProgress',
+        'Pending',
+      ],
+      ['initialized without a health check yet → pending', tenantStatus(), 'False', 'InProgress', 'Pending'],
+      [
+        'green but rolling out a new version (the operator is behind the spec) → pending',
+        tenantStatus({ healthStatus: 'green', currentState: 'Updating MinIO Version' }),
+        'False',
+        'InProgress',
+        'Pending',
+      ],
+      ['unknown health → unknown', tenantStatus({ healthStatus: 'purple' }), 'Unknown', 'Unknown', 'Unknown'],
+      ['no status yet → unknown', undefined, 'Unknown', 'Unknown', 'Unknown'],
+      ...progress.map((state): [string, Record<string, unknown>, string, string, string] => [
+        `progress state "${state}" → pending`,
+        tenantStatus({ currentState: state }),
+        'False',
+        'InProgress',
+        'Pending',
+      ]),
+      ...errors.map((state): [string, Record<string, unknown>, string, string, string] => [
+        `error state "${state}" → error, even when green`,
+        tenantStatus({ currentState: state, healthStatus: 'green' }),
+        'False',
+        'TenantError',
+        'Error',
+      ]),
+      [
+        'any other text (an operator error) → error',
+        tenantStatus({ currentState: 'pool name must be unique' }),
+        'False',
+        'TenantError',
+        'Error',
+      ],
+    ])('%s', (_, status, conditionStatus, reason, implies) => {
+      const tenant = anObservedTenant(DEV, status);
+      // The validator knows only the metadata we write; the status fixture is what it checks here.
+      if (status !== undefined)
+        assertValidAgainstCrd({ ...tenant, metadata: { name: tenant.metadata.name } });
+      const finding = reportedReady(tenant);
+      expect(finding).toMatchObject({ type: 'MinioReportedReady', status: conditionStatus, reason, implies });
+      expect(finding.message).toContain('Tenant wandb-minio');
+    });
+
+    test('error state → the operator text in the message', () => {
+      const finding = reportedReady(
+        anObservedTenant(DEV, tenantStatus({ currentState: 'empty tenant credentials' })),
+      );
+      expect(finding.message).toContain('empty tenant credentials');
+    });
+
+    test('observed Tenant → its readiness; missing Tenant → no readiness finding', () => {
+      const tenant = anObservedTenant(DEV, tenantStatus({ healthStatus: 'green' }));
+      expect(minio.observe(contextFor(minio, DEV, { children: [tenant] }))).toEqual([
+        expect.objectContaining({ type: 'MinioReportedReady', status: 'True' }),
+      ]);
+      expect(minio.observe(contextFor(minio, DEV))).toEqual([]);
+    });
+
+    test('status fixture without the required keys → rejected by the CRD (the fixtures above are real)', () => {
+      const tenant = anObservedTenant(DEV, { healthStatus: 'green' });
+      expect(validateAgainstCrd({ ...tenant, metadata: { name: tenant.metadata.name } }).valid).toBe(false);
+    });
+  });
+
+  describe('one Tenant per namespace', () => {
+    const ME = { creationTimestamp: '2025-12-31T00:00:00Z', uid: PARENT_UID };
+
+    test('alone in the namespace → Tenant desired, no conflict', () => {
+      const context = contextFor(minio, DEV, {
+        related: [aParent(DEV) as unknown as KubeObject],
+      });
+      expect(namespaceConflict(context)).toBeUndefined();
+      expect(minio.desired(context)).toHaveLength(1);
+    });
+
+    test('older parent with MinIO → no Tenant, conflict naming the other parent', () => {
+      const context = contextFor(minio, DEV, {
+        related: [
+          anotherParent({ name: 'first', uid: LATER_UID, creationTimestamp: '2025-01-01T00:00:00Z' }),
+        ],
+      });
+      expect(minio.desired(context)).toEqual([]);
+      const findings = minio.observe(context);
+      expect(findings).toEqual([
+        {
+          type: 'MinioNamespaceConflict',
+          status: 'True',
+          reason: 'AnotherTenantInNamespace',
+          message: expect.stringContaining('WeightsAndBiases first'),
+          implies: 'Error',
+        },
+      ]);
+    });
+
+    test('younger parent with MinIO → this parent wins', () => {
+      const context = contextFor(minio, DEV, {
+        related: [
+          anotherParent({ name: 'second', uid: OTHER_UID, creationTimestamp: '2026-06-01T00:00:00Z' }),
+        ],
+      });
+      expect(minio.desired(context)).toHaveLength(1);
+      expect(minio.observe(context)).toEqual([]);
+    });
+
+    test.each([
+      ['lower uid → the other parent wins', OTHER_UID, 0],
+      ['higher uid → this parent wins', LATER_UID, 1],
+    ])('same creation time, %s', (_, uid, tenants) => {
+      const context = contextFor(minio, DEV, {
+        related: [anotherParent({ name: 'twin', uid, creationTimestamp: ME.creationTimestamp })],
+      });
+      expect(minio.desired(context)).toHaveLength(tenants);
+    });
+
+    test.each([
+      ['MinIO disabled', { minio: false }],
+      ['being deleted', { deleting: true }],
+      ['in another namespace', { namespace: 'elsewhere' }],
+    ])('older parent %s → does not block', (_, options) => {
+      const context = contextFor(minio, DEV, {
+        related: [
+          anotherParent({
+            name: 'old',
+            uid: OTHER_UID,
+            creationTimestamp: '2024-01-01T00:00:00Z',
+            ...options,
+          }),
+        ],
+      });
+      expect(minio.desired(context)).toHaveLength(1);
+    });
+
+    test('foreign Tenant → conflict naming the Tenant and its parent, no Tenant desired', () => {
+      const context = contextFor(minio, DEV, {
+        related: [
+          anotherParent({ name: 'second', uid: OTHER_UID, creationTimestamp: '2026-06-01T00:00:00Z' }),
+          aForeignTenant('second-minio', OTHER_UID),
+        ],
+      });
+      expect(minio.desired(context)).toEqual([]);
+      const [finding] = minio.observe(context);
+      expect(finding).toMatchObject({ type: 'MinioNamespaceConflict', implies: 'Error' });
+      expect(finding?.message).toContain('Tenant second-minio (owned by WeightsAndBiases second)');
+    });
+
+    test('unlabelled Tenant made by hand → conflict', () => {
+      const context = contextFor(minio, DEV, { related: [aForeignTenant('hand-made')] });
+      expect(minio.desired(context)).toEqual([]);
+      expect(minio.observe(context)[0]?.message).toContain(
+        'Tenant hand-made already exists in namespace wandb',
+      );
+    });
+
+    test('own Tenant seen as related (labelled with our uid) → not a conflict', () => {
+      const context = contextFor(minio, DEV, { related: [aForeignTenant('wandb-minio', PARENT_UID)] });
+      expect(minio.desired(context)).toHaveLength(1);
+    });
+
+    test('own observed Tenant → kept even beside an older parent and a foreign Tenant', () => {
+      const tenant = anObservedTenant(DEV, tenantStatus({ healthStatus: 'green' }));
+      const context = contextFor(minio, DEV, {
+        children: [tenant],
+        related: [
+          anotherParent({ name: 'first', uid: OTHER_UID, creationTimestamp: '2024-01-01T00:00:00Z' }),
+          aForeignTenant('first-minio', OTHER_UID),
+        ],
+      });
+      expect(only(minio.desired(context)).metadata.name).toBe('wandb-minio');
+      expect(minio.observe(context)).toEqual([expect.objectContaining({ type: 'MinioReportedReady' })]);
+    });
+
+    test('related rules → every parent and every Tenant, in the parent namespace only', () => {
+      const context = contextFor(minio, DEV, { parent: { namespace: 'team-a' } });
+      const rules = minio.relatedRules(context.spec, context.parent.namespace);
+      expect(rules).toEqual([
+        { apiVersion: 'apps.wandb.com/v2', resource: 'weightsandbiases', namespace: 'team-a' },
+        { apiVersion: 'minio.min.io/v2', resource: 'tenants', namespace: 'team-a' },
+      ]);
+    });
+  });
+
+  describe('retention', () => {
+    test.each(['retain', 'purge'])(
+      '%s → the same Tenant, and knobs always in effect (MinIO never deletes PVCs)',
+      (onDelete) => {
+        const spec = { ...DEV, retentionPolicy: { onDelete } };
+        const context = contextFor(minio, spec);
+        expect(minio.desired(context)).toEqual(minio.desired(contextFor(minio, DEV)));
+        expect(minio.knobsInEffect(context, anObservedTenant(spec))).toBe(true);
+      },
+    );
+  });
+
+  describe('refused edits', () => {
+    test('unchanged Tenant → nothing refused', () => {
+      const children = [anObservedTenant(SMALL)];
+      expect(minio.refusedEdits(contextFor(minio, SMALL, { children }))).toEqual([]);
+    });
+
+    test('no observed Tenant → nothing refused', () => {
+      expect(minio.refusedEdits(contextFor(minio, SMALL))).toEqual([]);
+    });
+
+    test('replicas changed → refused (pool servers are immutable)', () => {
+      const children = [anObservedTenant({ minio: { enabled: true, replicas: 4 } })];
+      const problems = minio.refusedEdits(
+        contextFor(minio, { minio: { enabled: true, replicas: 6 } }, { children }),
+      );
+      expect(problems).toEqual([expect.stringContaining('spec.minio.replicas cannot change from 4 to 6')]);
+    });
+
+    test('volumes per server differ → refused', () => {
+      const observed = anObservedTenant(SMALL);
+      const pools = (observed.spec as { pools: Array<Record<string, unknown>> }).pools;
+      const edited = {
+        ...observed,
+        spec: { ...(observed.spec as object), pools: [{ ...pools[0], volumesPerServer: 2 }] },
+      };
+      expect(minio.refusedEdits(contextFor(minio, SMALL, { children: [edited] }))).toEqual([
+        expect.stringContaining('volumesPerServer is immutable'),
+      ]);
+    });
+
+    test('storage size changed → refused; same size in other units → accepted', () => {
+      const children = [anObservedTenant({ minio: { enabled: true, storageSize: '10Gi' } })];
+      expect(
+        minio.refusedEdits(
+          contextFor(minio, { minio: { enabled: true, storageSize: '20Gi' } }, { children }),
+        ),
+      ).toEqual([expect.stringContaining('spec.minio.storageSize cannot change from 10Gi to 20Gi')]);
+      expect(
+        minio.refusedEdits(
+          contextFor(minio, { minio: { enabled: true, storageSize: '10240Mi' } }, { children }),
+        ),
+      ).toEqual([]);
+    });
+
+    test('observed Tenant without our pool → refused', () => {
+      const observed = anObservedTenant(DEV);
+      const edited = {
+        ...observed,
+        spec: { ...(observed.spec as object), pools: [{ name: 'pool-0', servers: 1 }] },
+      };
+      expect(minio.refusedEdits(contextFor(minio, DEV, { children: [edited] }))).toEqual([
+        expect.stringContaining('has no pool wandb-minio-pool'),
+      ]);
+    });
+  });
+});
