@@ -4,7 +4,18 @@ import type { Finding } from './conditions.js';
 import type { Child, KindRef, KubeObject, ObservedObjects } from './kube.js';
 import type { RelatedResourceRule } from './metacontroller.js';
 import type { ComponentName } from './parent.js';
-import type { ParentRef, ResolvedSpec } from './presets.js';
+import type { ParentRef, ResolvedSpec, RetentionMode } from './presets.js';
+
+/** What removing a component does to its data, for the deletion plan and the status. */
+export interface RetentionPlan {
+  readonly policy: RetentionMode;
+  /** What happens to the data volumes, and by which operator knob. */
+  readonly volumes: string;
+  /** What happens to credentials the data depends on. */
+  readonly credentials: string;
+  /** A step the operator cannot take and the user must, if any. */
+  readonly manual?: string;
+}
 
 export interface ComponentContext<S> {
   readonly parent: ParentRef;
@@ -45,6 +56,10 @@ export interface Component<S = unknown> {
   refusedEdits(context: ComponentContext<S>): string[];
   /** Whether the retention knobs of this observed child are in effect (retention phase 1 done). */
   knobsInEffect(context: ComponentContext<S>, observed: KubeObject): boolean;
+  /** The PVCs the operator creates for the data (names only; they are not our children). */
+  dataVolumes(spec: S): string[];
+  /** What removal does to the data under the resolved policy. */
+  retentionPlan(spec: S, namespace: string): RetentionPlan;
 }
 
 /** Common labels of every child; `controller-uid` is added by Metacontroller (generateSelector). */

@@ -34,8 +34,18 @@ export interface Child {
     labels?: Record<string, string>;
     annotations?: Record<string, string>;
     finalizers?: string[];
+    ownerReferences?: OwnerReference[];
   };
   [key: string]: unknown;
+}
+
+export interface OwnerReference {
+  apiVersion: string;
+  kind: string;
+  name: string;
+  uid: string;
+  controller?: boolean;
+  blockOwnerDeletion?: boolean;
 }
 
 export interface KindRef {
@@ -76,6 +86,7 @@ export const CHILD_KINDS = {
 export const RELATED_KINDS = {
   StatefulSet: kind('apps/v1', 'StatefulSet', 'statefulsets'),
   Secret: kind('v1', 'Secret', 'secrets'),
+  PersistentVolumeClaim: kind('v1', 'PersistentVolumeClaim', 'persistentvolumeclaims'),
   WeightsAndBiases: kind('apps.wandb.com/v2', 'WeightsAndBiases', 'weightsandbiases'),
 } as const;
 
@@ -153,3 +164,6 @@ export const numberField = (object: unknown, ...path: string[]): number | undefi
   const value = field(object, ...path);
   return typeof value === 'number' ? value : undefined;
 };
+
+/** 0, 1, …, n − 1. */
+export const range = (n: number): number[] => Array.from({ length: Math.max(0, n) }, (_, i) => i);

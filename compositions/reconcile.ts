@@ -241,10 +241,11 @@ function remove(b: Bound, previous: PreviousStatus): ComponentResult {
   const removalType = `${component.title}Removal`;
   const started =
     previous.components[component.name]?.conditions?.some((c) => c.type === removalType) ?? false;
-  const policy = context.spec && (context.spec as { retention?: string }).retention;
   const names = (objects: KubeObject[]) => objects.map((o) => `${o.kind} ${o.metadata.name}`).join(', ');
   const why = enabled ? 'the parent is being deleted' : `spec.${component.name}.enabled is false`;
 
+  const plan = component.retentionPlan(context.spec, context.parent.namespace);
+  const consequences = `volumes ${plan.volumes}${plan.manual ? `; to remove them run: ${plan.manual}` : ''}`;
   let children: Child[];
   let finding: Finding;
   if (waiting.length > 0 || !started) {
@@ -253,7 +254,7 @@ function remove(b: Bound, previous: PreviousStatus): ComponentResult {
       type: removalType,
       status: 'False',
       reason: 'ApplyingRetention',
-      message: `${why}; waiting until the ${policy} retention knobs are in effect on ${names(waiting.length > 0 ? waiting : present)}`,
+      message: `${why}; waiting until the ${plan.policy} knobs are in effect on ${names(waiting.length > 0 ? waiting : present)}; ${consequences}`,
       implies: 'Unavailable',
     };
   } else {
@@ -262,7 +263,7 @@ function remove(b: Bound, previous: PreviousStatus): ComponentResult {
       type: removalType,
       status: 'False',
       reason: 'Deleting',
-      message: `${why}; waiting until ${names(present)} ${present.length === 1 ? 'is' : 'are'} gone (${policy})`,
+      message: `${why}; waiting until ${names(present)} ${present.length === 1 ? 'is' : 'are'} gone; ${consequences}`,
       implies: 'Unavailable',
     };
   }

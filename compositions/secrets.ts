@@ -3,6 +3,8 @@
 // delete the Secrets Strimzi creates with our labels). The two controllers cannot see each other's
 // objects, so each asks for what it needs through its customize hook.
 import { childLabels, connectionSecretName } from './component.js';
+import { clusterIdSecretName, dataVolumeNames } from './components/kafka.js';
+import { minio } from './components/minio.js';
 import { decodeData, encodeData, generatePassword, isSet, type RandomSource } from './credentials.js';
 import { freeze } from './freeze.js';
 import {
@@ -10,7 +12,9 @@ import {
   type Child,
   compareObjects,
   type KindRef,
+  type KubeObject,
   ObservedObjects,
+  type OwnerReference,
   RELATED_KINDS,
   stringField,
 } from './kube.js';
@@ -58,6 +62,16 @@ interface SecretsPart<S> {
    * reported what it needs (e.g. Percona's `status.host`).
    */
   connection(spec: S, input: ConnectionInput): Record<string, string> | undefined;
+  /** Facts about the data that must outlive the parent with it (the Kafka cluster ID). */
+  records?(spec: S, input: ConnectionInput): Array<{ name: string; data: Record<string, string> }>;
+  /** Names of the record Secrets, to read them back after a parent is re-created. */
+  recordNames?(spec: S): string[];
+  /**
+   * Under `retain`, the PVCs whose lifetime the component's credential and record Secrets share:
+   * each gets a non-controller owner reference to them, so garbage collection keeps the Secret
+   * after the parent is gone for exactly as long as the data (decision 8).
+   */
+  retainWith?(spec: S): string[];
 }
 
 type Derive = (values: Readonly<Record<string, string>>) => Record<string, string>;
@@ -67,6 +81,8 @@ type Recover = (data: unknown, key: string) => string | undefined;
 interface ConnectionInput {
   readonly namespace: string;
   readonly related: ObservedObjects;
+  /** Our Secrets as observed: attachments first, else a same-named Secret that outlived a parent. */
+  readonly observedSecret: (name: string) => KubeObject | undefined;
   /** Credential values by Secret name and key. */
   readonly credentials: Readonly<Record<string, Readonly<Record<string, string>>>>;
 }
@@ -144,6 +160,16 @@ const kafkaSecrets: SecretsPart<ResolvedKafka> = {
       ...(clusterId ? { ClusterID: clusterId } : {}),
     };
   },
+  // The ID Strimzi reports is the one on the volumes; until it reports one, keep what was recorded.
+  records: (spec, { related, observedSecret }) => {
+    const name = clusterIdSecretName(spec);
+    const clusterId =
+      stringField(related.get(CHILD_KINDS.Kafka, spec.name), 'status', 'clusterId') ||
+      decodeData(observedSecret(name)?.data, 'clusterId');
+    return clusterId ? [{ name, data: { clusterId } }] : [];
+  },
+  recordNames: (spec) => [clusterIdSecretName(spec)],
+  retainWith: dataVolumeNames,
 };
 
 const MINIO_BUCKET = 'bucket';
@@ -171,6 +197,8 @@ const minioSecrets: SecretsPart<ResolvedMinio> = {
       recover: (data) => /MINIO_ROOT_PASSWORD="?([^"\n]*)"?/.exec(decodeData(data, 'config.env') ?? '')?.[1],
     },
   ],
+  // MinIO keeps IAM data encrypted with the root credentials: they must live as long as the volumes.
+  retainWith: (spec) => minio.dataVolumes(spec),
   connection: (spec, { namespace, credentials }) => {
     const password = credentials[`${spec.name}-config`]?.rootPassword;
     if (!password) return undefined;
@@ -218,11 +246,16 @@ function secret(
   component: ComponentName,
   name: string,
   data: Record<string, string>,
+  owners: OwnerReference[] = [],
 ): Child {
   return {
     apiVersion: 'v1',
     kind: 'Secret',
-    metadata: { name, labels: childLabels(parent, component) },
+    metadata: {
+      name,
+      labels: childLabels(parent, component),
+      ...(owners.length > 0 ? { ownerReferences: owners } : {}),
+    },
     type: 'Opaque',
     data: Object.fromEntries(
       Object.keys(data)
@@ -230,6 +263,25 @@ function secret(
         .map((key) => [key, encodeData(data[key] ?? '')]),
     ),
   };
+}
+
+/** Non-controller owner references to the PVCs that exist (their UIDs come from related objects). */
+function volumeOwners(names: readonly string[], related: ObservedObjects): OwnerReference[] {
+  return names.flatMap((name) => {
+    const pvc = related.get(RELATED_KINDS.PersistentVolumeClaim, name);
+    return pvc?.metadata.uid
+      ? [
+          {
+            apiVersion: 'v1',
+            kind: 'PersistentVolumeClaim',
+            name,
+            uid: pvc.metadata.uid,
+            controller: false,
+            blockOwnerDeletion: false,
+          },
+        ]
+      : [];
+  });
 }
 
 /** The decorator's sync hook. */
@@ -251,23 +303,28 @@ export function syncSecrets(request: DecoratorSyncRequest, env: SecretsEnvironme
     // A component's Secrets live while it is enabled or while its custom resource still exists
     // (a disabled component is removed in phases; its operator may still need the credentials).
     if (!spec.enabled && !crExists) continue;
+    const retained = (spec as { retention?: string }).retention === 'retain';
+    const observedSecret = (name: string) =>
+      attachments.get(RELATED_KINDS.Secret, name) ?? related.get(RELATED_KINDS.Secret, name);
+    const owners = retained ? volumeOwners(part.retainWith?.(spec) ?? [], related) : [];
     const credentials: Record<string, Record<string, string>> = {};
     for (const credential of part.credentials(spec)) {
-      const observed =
-        attachments.get(RELATED_KINDS.Secret, credential.name) ??
-        related.get(RELATED_KINDS.Secret, credential.name);
+      const observed = observedSecret(credential.name);
       const values: Record<string, string> = {};
       for (const key of credential.generated) {
         const current = decodeData(observed?.data, key) ?? credential.recover?.(observed?.data, key);
         values[key] = isSet(current) ? current : generatePassword(env.random);
       }
       credentials[credential.name] = values;
-      desired.push(
-        secret(parent, part.component, credential.name, { ...values, ...credential.derive?.(values) }),
-      );
+      const data = { ...values, ...credential.derive?.(values) };
+      desired.push(secret(parent, part.component, credential.name, data, owners));
+    }
+    const input: ConnectionInput = { namespace: parent.namespace, related, observedSecret, credentials };
+    for (const record of part.records?.(spec, input) ?? []) {
+      desired.push(secret(parent, part.component, record.name, record.data, owners));
     }
     if (!crExists) continue;
-    const data = part.connection(spec, { namespace: parent.namespace, related, credentials });
+    const data = part.connection(spec, input);
     const name = connectionSecretName(spec);
     if (data) desired.push(secret(parent, part.component, name, data));
     else {
@@ -288,10 +345,16 @@ export function customizeSecrets(request: CustomizeRequest): CustomizeResponse {
   const byResource = new Map<string, { ref: KindRef; names: Set<string> }>();
   for (const part of PARTS) {
     const own = part.select(spec);
-    // Credential Secrets that outlived an earlier parent (retained with their volumes) are reused.
-    for (const { name } of part.credentials(own)) {
-      const key = `${RELATED_KINDS.Secret.apiVersion} ${RELATED_KINDS.Secret.resource}`;
-      const entry = byResource.get(key) ?? { ref: RELATED_KINDS.Secret, names: new Set() };
+    // Secrets that outlived an earlier parent (retained with their volumes) are reused, and the
+    // volumes' UIDs make them owners of the Secrets that must live as long as they do.
+    const wanted: Array<{ ref: KindRef; name: string }> = [
+      ...part.credentials(own).map(({ name }) => ({ ref: RELATED_KINDS.Secret, name })),
+      ...(part.recordNames?.(own) ?? []).map((name) => ({ ref: RELATED_KINDS.Secret, name })),
+      ...(part.retainWith?.(own) ?? []).map((name) => ({ ref: RELATED_KINDS.PersistentVolumeClaim, name })),
+    ];
+    for (const { ref, name } of wanted) {
+      const key = `${ref.apiVersion} ${ref.resource}`;
+      const entry = byResource.get(key) ?? { ref, names: new Set() };
       entry.names.add(name);
       byResource.set(key, entry);
     }

@@ -238,9 +238,86 @@ describe('secrets customize', () => {
         'clickhouseinstallations:wandb-ch-install',
         'kafkas:wandb-kafka',
         'tenants:wandb-minio',
-        'secrets:wandb-ch-credentials,wandb-minio-config,wandb-mysql-user-db-password,wandb-redis-credentials',
+        'secrets:wandb-ch-credentials,wandb-kafka-cluster-id,wandb-minio-config,wandb-mysql-user-db-password,wandb-redis-credentials',
       ]),
     );
+    const pvcs = relatedResources.find((r) => r.resource === 'persistentvolumeclaims')?.names ?? [];
+    expect(pvcs).toEqual(
+      expect.arrayContaining([
+        'data-0-wandb-kafka-wandb-kafka-node-pool-2',
+        '3-wandb-minio-wandb-minio-pool-2',
+      ]),
+    );
+  });
+});
+
+describe('what a retained deployment needs to come back (decision 8)', () => {
+  const pvc = (name: string) =>
+    ({
+      apiVersion: 'v1',
+      kind: 'PersistentVolumeClaim',
+      metadata: { name, namespace: 'wandb', uid: `uid-${name}` },
+    }) as KubeObject;
+  const kafkaPvc = pvc('data-0-wandb-kafka-wandb-kafka-node-pool-0');
+  const minioPvc = pvc('0-wandb-minio-wandb-minio-pool-0');
+  const owners = (attachments: readonly Child[], name: string) =>
+    attachments.find((a) => a.metadata.name === name)?.metadata.ownerReferences ?? [];
+
+  test('under retain, the Kafka cluster ID and MinIO root credentials are owned by their PVCs too', () => {
+    const spec = { kafka: { enabled: true }, minio: { enabled: true } };
+    const result = syncSecrets(decoratorRequest(spec, [], [...operatorResources(), kafkaPvc, minioPvc]), {
+      random: seededRandom(1),
+    });
+    expect(
+      decodeData(
+        result.attachments.find((a) => a.metadata.name === 'wandb-kafka-cluster-id')?.data,
+        'clusterId',
+      ),
+    ).toBe('abc-123');
+    expect(owners(result.attachments, 'wandb-kafka-cluster-id')).toEqual([
+      {
+        apiVersion: 'v1',
+        kind: 'PersistentVolumeClaim',
+        name: kafkaPvc.metadata.name,
+        uid: kafkaPvc.metadata.uid,
+        controller: false,
+        blockOwnerDeletion: false,
+      },
+    ]);
+    expect(owners(result.attachments, 'wandb-minio-config').map((o) => o.name)).toEqual([
+      minioPvc.metadata.name,
+    ]);
+    expect(owners(result.attachments, 'wandb-kafka-connection')).toEqual([]);
+  });
+
+  test('under purge, no Secret is tied to a volume', () => {
+    const spec = {
+      retentionPolicy: { onDelete: 'purge' },
+      kafka: { enabled: true },
+      minio: { enabled: true },
+    };
+    const result = syncSecrets(decoratorRequest(spec, [], [...operatorResources(), kafkaPvc, minioPvc]), {
+      random: seededRandom(1),
+    });
+    expect(result.attachments.flatMap((a) => a.metadata.ownerReferences ?? [])).toEqual([]);
+  });
+
+  test('a recreated parent reads the recorded cluster ID back before Strimzi reports one', () => {
+    const recorded = aSecret('wandb-kafka-cluster-id', { clusterId: 'OLD-ID' });
+    const pausedKafka = observedObject(
+      { apiVersion: 'kafka.strimzi.io/v1', kind: 'Kafka', metadata: { name: 'wandb-kafka' } },
+      { status: {} },
+    );
+    const result = syncSecrets(
+      decoratorRequest({ kafka: { enabled: true } }, [], [pausedKafka, kafkaPvc, recorded]),
+      { random: seededRandom(1) },
+    );
+    expect(
+      decodeData(
+        result.attachments.find((a) => a.metadata.name === 'wandb-kafka-cluster-id')?.data,
+        'clusterId',
+      ),
+    ).toBe('OLD-ID');
   });
 });
 

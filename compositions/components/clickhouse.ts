@@ -10,6 +10,7 @@ import {
   field,
   type KubeObject,
   numberField,
+  range,
   sameKind,
   stringField,
 } from '../kube.js';
@@ -337,6 +338,23 @@ export const clickhouse: Component<ResolvedClickHouse> = {
     if (shrink) problems.push(`spec.clickhouse.storageSize ${shrink}`);
     return problems;
   },
+  // Altinity names PVCs `<template>-<statefulset>-0`, StatefulSets `chi-<chi>-<cluster>-<shard>-<replica>`.
+  dataVolumes: (spec) => [
+    ...range(spec.replicas).map(
+      (r) => `${dataVolumeTemplateName(spec)}-chi-${installationName(spec)}-${spec.name}-0-${r}-0`,
+    ),
+    ...range(spec.keeperReplicas).map(
+      (r) => `${keeperVolumeTemplateName(spec)}-chk-${keeperName(spec)}-${spec.name}-0-${r}-0`,
+    ),
+  ],
+  retentionPlan: (spec) => ({
+    policy: spec.retention,
+    volumes:
+      spec.retention === 'retain'
+        ? `kept: reclaimPolicy Retain on the volume templates of ClickHouseInstallation ${installationName(spec)}${spec.keeperReplicas > 0 ? ` and ClickHouseKeeperInstallation ${keeperName(spec)}` : ''}`
+        : `deleted by Altinity: reclaimPolicy Delete on the volume templates${spec.keeperReplicas > 0 ? ' (Keeper included)' : ''}`,
+    credentials: `Secret ${credentialsSecretName(spec)} goes with the parent; a new parent sets a new password for user ${APP_USER}`,
+  }),
   knobsInEffect: ({ spec }, object) => {
     if (!sameKind(object, CHI) && !sameKind(object, CHK)) return true;
     // The operator reads the policy from the CR when it is deleted: template, then defaults, then Delete.

@@ -3,7 +3,18 @@
 // 045-Crd-kafkanodepool.yaml (`kafka.strimzi.io/v1`); reference §5.1.
 import { type Component, type ComponentContext, childLabels } from '../component.js';
 import { type Finding, Reasons } from '../conditions.js';
-import { CHILD_KINDS, type Child, field, type KubeObject, numberField, sameKind } from '../kube.js';
+import { decodeData } from '../credentials.js';
+import {
+  CHILD_KINDS,
+  type Child,
+  field,
+  type KubeObject,
+  numberField,
+  RELATED_KINDS,
+  range,
+  sameKind,
+  stringField,
+} from '../kube.js';
 import type { ResolvedKafka } from '../presets.js';
 import { storageShrinks } from '../quantity.js';
 
@@ -17,6 +28,70 @@ const DATA_VOLUME_ID = 0;
 
 export const kafkaName = (spec: ResolvedKafka): string => spec.name;
 export const nodePoolName = (spec: ResolvedKafka): string => `${spec.name}-node-pool`;
+/** Written by the DecoratorController: the KRaft cluster ID, kept alive by the retained PVCs. */
+export const clusterIdSecretName = (spec: ResolvedKafka): string => `${spec.name}-cluster-id`;
+export const dataVolumeNames = (spec: ResolvedKafka): string[] =>
+  range(spec.replicas).map(
+    (node) => `data-${DATA_VOLUME_ID}-${kafkaName(spec)}-${nodePoolName(spec)}-${node}`,
+  );
+
+export const PAUSE_ANNOTATION = 'strimzi.io/pause-reconciliation';
+
+/**
+ * Volumes retained from an earlier cluster hold its KRaft cluster ID, which Strimzi takes only from
+ * status (decision 8). A Kafka created over them must start paused until `status.clusterId` holds
+ * that ID (the user restores it with one `kubectl patch --subresource=status`), or Strimzi would
+ * format a new ID and the brokers would refuse the disks.
+ */
+interface RetainedVolumes {
+  readonly paused: boolean;
+  readonly volumes: readonly string[];
+  readonly recordedClusterId: string | undefined;
+}
+
+function retainedVolumes({ spec, observed, related }: ComponentContext<ResolvedKafka>): RetainedVolumes {
+  const volumes = dataVolumeNames(spec).filter((name) =>
+    related.has(RELATED_KINDS.PersistentVolumeClaim, name),
+  );
+  const recordedClusterId = decodeData(
+    related.get(RELATED_KINDS.Secret, clusterIdSecretName(spec))?.data,
+    'clusterId',
+  );
+  const cluster = observed.get(KAFKA, kafkaName(spec));
+  if (!cluster) return { paused: volumes.length > 0, volumes, recordedClusterId };
+  if (cluster.metadata.annotations?.[PAUSE_ANNOTATION] !== 'true' || volumes.length === 0) {
+    return { paused: false, volumes, recordedClusterId };
+  }
+  const current = stringField(cluster, 'status', 'clusterId');
+  const restored =
+    current !== undefined &&
+    current !== '' &&
+    (recordedClusterId === undefined || current === recordedClusterId);
+  return { paused: !restored, volumes, recordedClusterId };
+}
+
+function retainedVolumesFinding(
+  context: ComponentContext<ResolvedKafka>,
+  retained: RetainedVolumes,
+): Finding {
+  const name = kafkaName(context.spec);
+  const namespace = context.parent.namespace;
+  const patch = (id: string) =>
+    `kubectl patch kafka ${name} -n ${namespace} --subresource=status --type=merge -p '{"status":{"clusterId":"${id}"}}'`;
+  const startEmpty = `kubectl delete pvc -n ${namespace} ${retained.volumes.join(' ')}`;
+  const restore = retained.recordedClusterId
+    ? `restore its cluster ID with: ${patch(retained.recordedClusterId)}`
+    : `its cluster ID was not recorded; read cluster.id from meta.properties on a volume and run: ${patch('<cluster.id>')}`;
+  return {
+    type: 'KafkaRetainedVolumes',
+    status: 'True',
+    reason: 'PausedOverRetainedVolumes',
+    message:
+      `Kafka ${name} is paused over retained volumes ${retained.volumes.join(', ')}; ${restore} ` +
+      `(the pause lifts once status.clusterId matches). To start empty instead: ${startEmpty}`,
+    implies: 'Unavailable',
+  };
+}
 
 /** Broker settings from `spec.kafka.config.replicationConfig`, each under the key its name says. */
 export function replicationSettings(replication: ResolvedKafka['replication']): Record<string, number> {
@@ -29,12 +104,18 @@ export function replicationSettings(replication: ResolvedKafka['replication']): 
   };
 }
 
-function kafkaCluster({ parent, spec }: ComponentContext<ResolvedKafka>): Child {
+function kafkaCluster(context: ComponentContext<ResolvedKafka>): Child {
+  const { parent, spec } = context;
   const name = kafkaName(spec);
+  const paused = retainedVolumes(context).paused;
   return {
     apiVersion: KAFKA.apiVersion,
     kind: KAFKA.kind,
-    metadata: { name, labels: { ...childLabels(parent, 'kafka'), app: name } },
+    metadata: {
+      name,
+      labels: { ...childLabels(parent, 'kafka'), app: name },
+      ...(paused ? { annotations: { [PAUSE_ANNOTATION]: 'true' } } : {}),
+    },
     spec: {
       kafka: {
         version: KAFKA_VERSION,
@@ -235,13 +316,33 @@ export const kafka: Component<ResolvedKafka> = {
   ],
   select: (spec) => spec.kafka,
   desired: (context) => [kafkaCluster(context), nodePool(context)],
-  observe: ({ spec, observed }) => {
+  observe: (context) => {
+    const { spec, observed } = context;
+    const retained = retainedVolumes(context);
+    const findings = retained.paused ? [retainedVolumesFinding(context, retained)] : [];
     const cluster = observed.get(KAFKA, kafkaName(spec));
-    if (!cluster) return [];
-    return [reportedReady(cluster, observed.get(NODE_POOL, nodePoolName(spec)), nodePoolName(spec))];
+    if (!cluster) return findings;
+    return [
+      ...findings,
+      reportedReady(cluster, observed.get(NODE_POOL, nodePoolName(spec)), nodePoolName(spec)),
+    ];
   },
   credentialSecrets: () => [],
-  relatedRules: () => [],
+  // Retained volumes and the recorded cluster ID, to create a Kafka over them paused.
+  relatedRules: (spec, namespace) => [
+    {
+      apiVersion: RELATED_KINDS.PersistentVolumeClaim.apiVersion,
+      resource: RELATED_KINDS.PersistentVolumeClaim.resource,
+      namespace,
+      names: dataVolumeNames(spec),
+    },
+    {
+      apiVersion: RELATED_KINDS.Secret.apiVersion,
+      resource: RELATED_KINDS.Secret.resource,
+      namespace,
+      names: [clusterIdSecretName(spec)],
+    },
+  ],
   refusedEdits: ({ spec, observed }) => {
     const pool = observed.get(NODE_POOL, nodePoolName(spec));
     if (!pool) return [];
@@ -261,6 +362,21 @@ export const kafka: Component<ResolvedKafka> = {
     if (shrink) problems.push(`spec.kafka.storageSize ${shrink}`);
     return problems;
   },
+  dataVolumes: dataVolumeNames,
+  retentionPlan: (spec) =>
+    spec.retention === 'retain'
+      ? {
+          policy: 'retain',
+          volumes: `kept: KafkaNodePool ${nodePoolName(spec)} has deleteClaim: false, so Strimzi leaves the PVCs`,
+          credentials:
+            `the cluster ID stays in Secret ${clusterIdSecretName(spec)}, owned by those PVCs; a new parent creates ` +
+            'the Kafka paused and status shows the one command that restores the ID',
+        }
+      : {
+          policy: 'purge',
+          volumes: `deleted: KafkaNodePool ${nodePoolName(spec)} has deleteClaim: true, so Strimzi's PVCs go with the pool`,
+          credentials: `Secret ${clusterIdSecretName(spec)} is deleted with the parent`,
+        },
   knobsInEffect: ({ spec }, object) => {
     if (!sameKind(object, NODE_POOL)) return true;
     // Strimzi applies deleteClaim by re-owning the PVCs when it reconciles the pool (decision 8).

@@ -10,6 +10,7 @@ import {
   type KubeObject,
   numberField,
   RELATED_KINDS,
+  range,
   stringField,
 } from '../kube.js';
 import type { RelatedResourceRule } from '../metacontroller.js';
@@ -346,5 +347,23 @@ export const minio: Component<ResolvedMinio> = {
   refusedEdits,
   // MinIO never deletes PVCs, whatever the policy: there is no knob to wait for, and purge cannot
   // remove the data (the deletion plan gives `kubectl delete pvc -l v1.min.io/tenant=<tenant>`).
+  // Without a claim template name MinIO names volumes `<index>` and PVCs `<index>-<statefulset>-<ordinal>`.
+  dataVolumes: (spec) =>
+    range(spec.replicas).flatMap((ordinal) =>
+      range(spec.volumesPerServer).map((volume) => `${volume}-${poolStatefulSetName(spec)}-${ordinal}`),
+    ),
+  retentionPlan: (spec, namespace) =>
+    spec.retention === 'retain'
+      ? {
+          policy: 'retain',
+          volumes: 'kept: the MinIO operator never deletes PVCs',
+          credentials: `Secret ${configSecretName(spec)} (root credentials) is owned by the PVCs too, so it outlives the parent and a new parent reuses it`,
+        }
+      : {
+          policy: 'purge',
+          volumes: 'NOT deleted: the MinIO operator never deletes PVCs, so purge cannot remove MinIO data',
+          credentials: `Secret ${configSecretName(spec)} is deleted with the parent`,
+          manual: `kubectl delete pvc -n ${namespace} -l v1.min.io/tenant=${tenantName(spec)}`,
+        },
   knobsInEffect: () => true,
 };

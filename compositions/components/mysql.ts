@@ -2,7 +2,7 @@
 // CRD: shared/crds/percona/pxc.percona.com_perconaxtradbclusters.yaml; reference §5.5.
 import { type Component, type ComponentContext, childLabels } from '../component.js';
 import type { Finding } from '../conditions.js';
-import { CHILD_KINDS, type Child, type KubeObject, numberField, stringField } from '../kube.js';
+import { CHILD_KINDS, type Child, type KubeObject, numberField, range, stringField } from '../kube.js';
 import type { ResolvedMySQL } from '../presets.js';
 import { storageShrinks } from '../quantity.js';
 
@@ -193,6 +193,21 @@ export const mysql: Component<ResolvedMySQL> = {
     const shrink = storageShrinks(observedStorage, spec.storageSize);
     if (shrink) problems.push(`spec.mysql.storageSize ${shrink}`);
     return problems;
+  },
+  dataVolumes: (spec) => range(spec.replicas).map((i) => `datadir-${clusterName(spec)}-pxc-${i}`),
+  retentionPlan: (spec) => {
+    const cluster = clusterName(spec);
+    return spec.retention === 'purge'
+      ? {
+          policy: 'purge',
+          volumes: `deleted by Percona (finalizers ${PURGE_FINALIZERS.join(', ')}): PVCs datadir-${cluster}-pxc-*, Secrets ${cluster}-secrets and internal-${cluster}, TLS Secrets`,
+          credentials: `Secret ${passwordSecretName(spec)} is deleted with the parent`,
+        }
+      : {
+          policy: 'retain',
+          volumes: `kept: without the finalizer percona.com/delete-pxc-pvc Percona leaves PVCs datadir-${cluster}-pxc-* and its Secrets ${cluster}-secrets and internal-${cluster}`,
+          credentials: `Secret ${passwordSecretName(spec)} goes with the parent; a new parent generates a new application password and Percona re-applies it to the user`,
+        };
   },
   knobsInEffect: ({ spec }, pxc) => {
     // Percona reads its finalizers when the CR is deleted, so the observed spec is enough.

@@ -10,6 +10,7 @@ import {
   type KubeObject,
   numberField,
   RELATED_KINDS,
+  range,
   stringField,
 } from '../kube.js';
 import type { ResolvedRedis } from '../presets.js';
@@ -296,6 +297,19 @@ export const redis: Component<ResolvedRedis> = {
     },
   ],
   refusedEdits,
+  // Opstree's PVC template defaults to the CR name: `<cr>-<statefulset>-<ordinal>`.
+  dataVolumes: (spec) =>
+    spec.sentinel
+      ? range(spec.replicas).map((i) => `${replicationName(spec)}-${replicationName(spec)}-${i}`)
+      : [`${standaloneName(spec)}-${standaloneName(spec)}-0`],
+  retentionPlan: (spec) => ({
+    policy: spec.retention,
+    volumes:
+      spec.retention === 'retain'
+        ? 'kept: storage.keepAfterDelete is true, so Opstree leaves the PVCs'
+        : 'deleted by Opstree when the custom resource goes (storage.keepAfterDelete is false)',
+    credentials: `Secret ${credentialsSecretName(spec)} goes with the parent; no data depends on it and a new parent sets a new password`,
+  }),
   // Opstree reads keepAfterDelete from the CR when it is deleted; the sentinel has no volumes.
   knobsInEffect: ({ spec }, cr) => {
     if (cr.kind === SENTINEL.kind) return true;

@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { kafka, kafkaName, nodePoolName } from '../../compositions/components/kafka.js';
 import type { Child, KubeObject } from '../../compositions/kube.js';
-import { contextFor, observedObject } from '../support/builders.js';
+import { aSecret, contextFor, observedObject } from '../support/builders.js';
 import { assertValidAgainstCrd } from '../support/crd-validator.js';
 
 const DEV = { kafka: { enabled: true } };
@@ -387,9 +387,87 @@ describe('kafka', () => {
     });
   });
 
-  test('credentialSecrets and relatedRules → none', () => {
-    const { spec } = contextFor(kafka, DEV);
+  test('no credential Secrets; related: the data PVCs and the cluster-ID Secret, by name, in the parent namespace', () => {
+    const { spec } = contextFor(kafka, SMALL);
     expect(kafka.credentialSecrets(spec)).toEqual([]);
-    expect(kafka.relatedRules(spec, 'wandb')).toEqual([]);
+    expect(kafka.relatedRules(spec, 'wandb')).toEqual([
+      {
+        apiVersion: 'v1',
+        resource: 'persistentvolumeclaims',
+        namespace: 'wandb',
+        names: [0, 1, 2].map((i) => `data-0-wandb-kafka-wandb-kafka-node-pool-${i}`),
+      },
+      { apiVersion: 'v1', resource: 'secrets', namespace: 'wandb', names: ['wandb-kafka-cluster-id'] },
+    ]);
+  });
+});
+
+describe('kafka over retained volumes (decision 8)', () => {
+  const pvc = (node: number) =>
+    ({
+      apiVersion: 'v1',
+      kind: 'PersistentVolumeClaim',
+      metadata: {
+        name: `data-0-wandb-kafka-wandb-kafka-node-pool-${node}`,
+        namespace: 'wandb',
+        uid: `pvc-${node}`,
+      },
+    }) as KubeObject;
+  const recorded = aSecret('wandb-kafka-cluster-id', { clusterId: 'OLD-ID' });
+  const pausedAnnotation = (children: readonly { metadata: { annotations?: Record<string, string> } }[]) =>
+    children[0]?.metadata.annotations?.['strimzi.io/pause-reconciliation'];
+
+  test('no retained volumes → the Kafka is created unpaused', () => {
+    const context = contextFor(kafka, DEV);
+    expect(pausedAnnotation(kafka.desired(context))).toBeUndefined();
+    expect(kafka.observe(context)).toEqual([]);
+  });
+
+  test('retained volumes and a recorded ID → created paused, and status gives the one command that restores the ID', () => {
+    const context = contextFor(kafka, DEV, { related: [pvc(0), recorded] });
+    expect(pausedAnnotation(kafka.desired(context))).toBe('true');
+    const [finding] = kafka.observe(context);
+    expect(finding).toMatchObject({ type: 'KafkaRetainedVolumes', status: 'True', implies: 'Unavailable' });
+    expect(finding?.message).toBe(
+      'Kafka wandb-kafka is paused over retained volumes data-0-wandb-kafka-wandb-kafka-node-pool-0; restore its cluster ID with: ' +
+        `kubectl patch kafka wandb-kafka -n wandb --subresource=status --type=merge -p '{"status":{"clusterId":"OLD-ID"}}' ` +
+        '(the pause lifts once status.clusterId matches). To start empty instead: kubectl delete pvc -n wandb data-0-wandb-kafka-wandb-kafka-node-pool-0',
+    );
+  });
+
+  test('retained volumes without a recorded ID → paused, and status says where to read the ID', () => {
+    const [finding] = kafka.observe(contextFor(kafka, DEV, { related: [pvc(0)] }));
+    expect(finding?.message).toContain(
+      'its cluster ID was not recorded; read cluster.id from meta.properties',
+    );
+  });
+
+  test.each([
+    ['status.clusterId still unset', undefined, 'true'],
+    ['status.clusterId differs from the recorded ID', 'NEW-ID', 'true'],
+    ['status.clusterId restored', 'OLD-ID', undefined],
+  ])('an observed paused Kafka with %s → annotation %s', (_name, clusterId, expected) => {
+    const context = contextFor(kafka, DEV, { related: [pvc(0), recorded] });
+    const [desiredKafka] = kafka.desired(context);
+    const observedKafka = observedObject(desiredKafka as never, {
+      status: clusterId ? { clusterId, conditions: [{ type: 'ReconciliationPaused', status: 'True' }] } : {},
+    });
+    const next = contextFor(kafka, DEV, { related: [pvc(0), recorded], children: [observedKafka] });
+    expect(pausedAnnotation(kafka.desired(next))).toBe(expected);
+  });
+
+  test('volumes deleted by the user while paused → unpaused (a new, empty cluster)', () => {
+    const [desiredKafka] = kafka.desired(contextFor(kafka, DEV, { related: [pvc(0)] }));
+    const next = contextFor(kafka, DEV, {
+      children: [observedObject(desiredKafka as never, { status: {} })],
+    });
+    expect(pausedAnnotation(kafka.desired(next))).toBeUndefined();
+  });
+
+  test('a running Kafka (never paused by us) is not paused by the volumes it made itself', () => {
+    const [desiredKafka] = kafka.desired(contextFor(kafka, DEV));
+    const running = observedObject(desiredKafka as never, { status: { clusterId: 'NEW-ID' } });
+    const context = contextFor(kafka, DEV, { related: [pvc(0), recorded], children: [running] });
+    expect(pausedAnnotation(kafka.desired(context))).toBeUndefined();
   });
 });
