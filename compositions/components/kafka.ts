@@ -2,7 +2,7 @@
 // `KafkaNodePool` `<name>-node-pool`. CRDs: shared/crds/strimzi/040-Crd-kafka.yaml and
 // 045-Crd-kafkanodepool.yaml (`kafka.strimzi.io/v1`); reference §5.1.
 import { type Component, type ComponentContext, childLabels } from '../component.js';
-import { type Finding, Reasons } from '../conditions.js';
+import { type Finding, Reasons, worstState } from '../conditions.js';
 import { decodeData } from '../credentials.js';
 import {
   CHILD_KINDS,
@@ -206,7 +206,8 @@ function staleGeneration(object: KubeObject): string | undefined {
 /**
  * `KafkaReportedReady` from the Kafka's `Ready`/`NotReady`/`ReconciliationPaused` conditions, fresh only
  * when both the Kafka and the pool were reconciled at their current generation (pool edits do not bump
- * the Kafka) and the pool runs the replicas it asks for (infra-crds §1.5, §7).
+ * the Kafka) and the pool runs the replicas it asks for (infra-crds §1.5, §7). What the Kafka reports
+ * and what freshness says are judged apart and the worse one wins, so a worse report never reads better.
  */
 export function reportedReady(kafka: KubeObject, pool: KubeObject | undefined, poolName: string): Finding {
   const type = 'KafkaReportedReady';
@@ -221,6 +222,25 @@ export function reportedReady(kafka: KubeObject, pool: KubeObject | undefined, p
       implies: 'Unknown',
     };
   }
+  const reported = reportedByKafka(kafka, who);
+  const freshness = freshnessOf(kafka, pool, poolName);
+  if (!freshness) return reported;
+  const worst = worstState([reported.implies, freshness.implies]);
+  return worst === reported.implies && reported.status !== 'True' ? reported : freshness;
+}
+
+function reportedByKafka(kafka: KubeObject, who: string): Finding {
+  const type = 'KafkaReportedReady';
+  const notReady = trueCondition(kafka, 'NotReady');
+  if (notReady && notReady.reason !== 'Creating') {
+    return {
+      type,
+      status: 'False',
+      reason: reasonOf(notReady, 'NotReady'),
+      message: `${who} is not ready${detailOf(notReady)}`,
+      implies: 'Error',
+    };
+  }
   const paused = trueCondition(kafka, 'ReconciliationPaused');
   if (paused) {
     return {
@@ -231,8 +251,7 @@ export function reportedReady(kafka: KubeObject, pool: KubeObject | undefined, p
       implies: 'Unavailable',
     };
   }
-  const notReady = trueCondition(kafka, 'NotReady');
-  if (notReady && notReady.reason === 'Creating') {
+  if (notReady) {
     return {
       type,
       status: 'False',
@@ -241,38 +260,7 @@ export function reportedReady(kafka: KubeObject, pool: KubeObject | undefined, p
       implies: 'Pending',
     };
   }
-  const stale = staleGeneration(kafka) ?? (pool && staleGeneration(pool));
-  if (stale) return { type, status: 'False', reason: 'StaleGeneration', message: stale, implies: 'Pending' };
-  if (!pool) {
-    return {
-      type,
-      status: 'False',
-      reason: 'NodePoolMissing',
-      message: `KafkaNodePool ${poolName} does not exist yet`,
-      implies: 'Pending',
-    };
-  }
-  if (notReady) {
-    return {
-      type,
-      status: 'False',
-      reason: reasonOf(notReady, 'NotReady'),
-      message: `${who} is not ready${detailOf(notReady)}`,
-      implies: 'Error',
-    };
-  }
   if (trueCondition(kafka, 'Ready')) {
-    const wanted = numberField(pool, 'spec', 'replicas');
-    const running = numberField(pool, 'status', 'replicas');
-    if (running !== wanted) {
-      return {
-        type,
-        status: 'False',
-        reason: 'NodePoolScaling',
-        message: `KafkaNodePool ${poolName} has ${running ?? 0} of ${wanted ?? 'unset'} replicas`,
-        implies: 'Pending',
-      };
-    }
     return {
       type,
       status: 'True',
@@ -288,6 +276,34 @@ export function reportedReady(kafka: KubeObject, pool: KubeObject | undefined, p
     message: `${who} reports neither Ready nor NotReady`,
     implies: 'Unknown',
   };
+}
+
+/** Why what the Kafka reports may not describe the current spec yet, or undefined when it does. */
+function freshnessOf(kafka: KubeObject, pool: KubeObject | undefined, poolName: string): Finding | undefined {
+  const type = 'KafkaReportedReady';
+  const stale = staleGeneration(kafka) ?? (pool && staleGeneration(pool));
+  if (stale) return { type, status: 'False', reason: 'StaleGeneration', message: stale, implies: 'Pending' };
+  if (!pool) {
+    return {
+      type,
+      status: 'False',
+      reason: 'NodePoolMissing',
+      message: `KafkaNodePool ${poolName} does not exist yet`,
+      implies: 'Pending',
+    };
+  }
+  const wanted = numberField(pool, 'spec', 'replicas');
+  const running = numberField(pool, 'status', 'replicas');
+  if (running !== wanted) {
+    return {
+      type,
+      status: 'False',
+      reason: 'NodePoolScaling',
+      message: `KafkaNodePool ${poolName} has ${running ?? 0} of ${wanted ?? 'unset'} replicas`,
+      implies: 'Pending',
+    };
+  }
+  return undefined;
 }
 
 interface StorageVolume {
