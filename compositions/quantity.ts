@@ -44,3 +44,10 @@ export function storageShrinks(observed: string | undefined, desired: string): s
   if (before === undefined || after === undefined || after >= before) return undefined;
   return `cannot shrink from ${observed} to ${desired}: volumes only grow`;
 }
+
+/** Whether two sizes are the same quantity (`1Gi` and `1024Mi` are); unparsable ones compare as text. */
+export function sameQuantity(a: string, b: string): boolean {
+  const x = parseQuantity(a);
+  const y = parseQuantity(b);
+  return x === undefined || y === undefined ? a === b : x === y;
+}

@@ -15,7 +15,7 @@ import {
 } from '../kube.js';
 import type { RelatedResourceRule } from '../metacontroller.js';
 import type { ResolvedMinio } from '../presets.js';
-import { parseQuantity } from '../quantity.js';
+import { sameQuantity } from '../quantity.js';
 
 const TENANT = CHILD_KINDS.Tenant;
 
@@ -310,12 +310,6 @@ function refusedEdits({ spec, observed }: ComponentContext<ResolvedMinio>): stri
     );
   }
   return problems;
-}
-
-function sameQuantity(a: string, b: string): boolean {
-  const x = parseQuantity(a);
-  const y = parseQuantity(b);
-  return x === undefined || y === undefined ? a === b : x === y;
 }
 
 // ---- the component --------------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ import {
   stringField,
 } from '../kube.js';
 import type { ResolvedRedis } from '../presets.js';
-import { parseQuantity } from '../quantity.js';
+import { sameQuantity } from '../quantity.js';
 
 const REDIS = CHILD_KINDS.Redis;
 const REPLICATION = CHILD_KINDS.RedisReplication;
@@ -251,12 +251,6 @@ function refusedEdits({ spec, observed }: ComponentContext<ResolvedRedis>): stri
     );
   }
   return problems;
-}
-
-function sameQuantity(a: string, b: string): boolean {
-  const x = parseQuantity(a);
-  const y = parseQuantity(b);
-  return x === undefined || y === undefined ? a === b : x === y;
 }
 
 // ---- the component ----------------------------------------------------------------------------------------
