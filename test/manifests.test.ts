@@ -16,9 +16,9 @@ import { CHILD_KINDS } from '../compositions/kube.js';
 import { WeightsAndBiasesSpec } from '../compositions/parent.js';
 import { HOOK_ROUTES } from '../hooks/app.js';
 import { aParent } from './support/builders.js';
-import { assertValidAgainstCrd } from './support/crd-validator.js';
-import { assertValidParent, validateParent } from './support/parent-validator.js';
-import { REPO_ROOT } from './support/shared.js';
+import { assertValidAgainstCrd, validateAgainstCrd } from './support/crd-validator.js';
+
+import { REPO_ROOT, yamlFiles } from './support/shared.js';
 
 type Json = Record<string, unknown>;
 // Test-only access to parsed YAML: a wrong shape fails the assertion that reads it.
@@ -31,16 +31,6 @@ const SERVICE = 'wandb-infra-hooks';
 
 const isObject = (value: unknown): value is Json =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
-
-function yamlFiles(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true })
-    .flatMap((entry) => {
-      const full = path.join(dir, entry.name);
-      if (entry.isDirectory()) return yamlFiles(full);
-      return /\.ya?ml$/.test(entry.name) ? [full] : [];
-    })
-    .sort();
-}
 
 const relative = (file: string) => path.relative(MANIFESTS, file);
 
@@ -344,7 +334,7 @@ describe('examples/', () => {
     const docs = documents(path.join(MANIFESTS, file));
     expect(docs).toHaveLength(1);
     const [parent] = docs;
-    assertValidParent(parent);
+    assertValidAgainstCrd(parent);
     expect(parent.metadata.namespace).toEqual(expect.any(String));
     WeightsAndBiasesSpec.parse(parent.spec);
   });
@@ -369,13 +359,13 @@ describe('examples/', () => {
   test('the parent validator rejects what the API server would', () => {
     const parent = documents(examples[0] as string)[0];
     expect(
-      validateParent({ ...parent, spec: { ...parent.spec, mysql: { enabled: true, replica: 3 } } }),
+      validateAgainstCrd({ ...parent, spec: { ...parent.spec, mysql: { enabled: true, replica: 3 } } }),
     ).toEqual({
       valid: false,
-      errors: ['spec.mysql: must NOT have additional properties (replica)'],
+      errors: ['spec.mysql.replica: must NOT have additional properties (replica)'],
     });
-    expect(validateParent({ ...parent, spec: { size: 'huge' } }).valid).toBe(false);
-    expect(validateParent({ ...parent, spec: { redis: {} } }).valid).toBe(false);
+    expect(validateAgainstCrd({ ...parent, spec: { size: 'huge' } }).valid).toBe(false);
+    expect(validateAgainstCrd({ ...parent, spec: { redis: {} } }).valid).toBe(false);
   });
 });
 

@@ -32,7 +32,8 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Ajv, type ErrorObject, type Format, type SchemaObject, type ValidateFunction } from 'ajv';
 import { parseAllDocuments } from 'yaml';
-import { sharedDir } from './shared.js';
+import { CRD_PATH } from './crd-file.js';
+import { REPO_ROOT, sharedDir, yamlFiles } from './shared.js';
 
 export type CrdValidationResult = { valid: true } | { valid: false; errors: string[] };
 
@@ -65,16 +66,6 @@ const key = (apiVersion: string, kind: string): string => `${apiVersion} ${kind}
 const isObject = (value: unknown): value is JsonObject =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
-function yamlFiles(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true })
-    .flatMap((entry) => {
-      const full = path.join(dir, entry.name);
-      if (entry.isDirectory()) return yamlFiles(full);
-      return /\.ya?ml$/.test(entry.name) ? [full] : [];
-    })
-    .sort();
-}
-
 let index: CrdIndex | undefined;
 
 function loadIndex(): CrdIndex {
@@ -85,8 +76,9 @@ function loadIndex(): CrdIndex {
   }
   const served = new Map<string, ServedVersion>();
   const notServed = new Set<string>();
-  for (const file of yamlFiles(dir)) {
-    const rel = path.relative(dir, file);
+  // The upstream CRDs, and ours (generated into manifests/), so parents validate the same way.
+  for (const file of [...yamlFiles(dir), CRD_PATH]) {
+    const rel = path.relative(file === CRD_PATH ? REPO_ROOT : dir, file);
     for (const doc of parseAllDocuments(readFileSync(file, 'utf8'))) {
       if (doc.errors.length > 0) throw new Error(`${rel}: ${doc.errors[0]?.message}`);
       const crd: unknown = doc.toJS({ maxAliasCount: -1 });
