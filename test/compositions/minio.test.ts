@@ -82,7 +82,7 @@ describe('minio', () => {
       ['dev', DEV, 1, 1],
       ['small', SMALL, 3, 4],
     ])(
-      '%s parent → a valid Tenant with %i servers and %i volumes per server',
+      '%s parent %j → a valid Tenant with %i servers and %i volumes per server',
       (_, spec, servers, volumes) => {
         const tenant = only(minio.desired(contextFor(minio, spec)));
         assertValidAgainstCrd(tenant);
