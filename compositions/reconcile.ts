@@ -254,7 +254,10 @@ function remove(b: Bound, previous: PreviousStatus): ComponentResult {
       type: removalType,
       status: 'False',
       reason: 'ApplyingRetention',
-      message: `${why}; waiting until the ${plan.policy} knobs are in effect on ${names(waiting.length > 0 ? waiting : present)}; ${consequences}`,
+      message:
+        waiting.length > 0
+          ? `${why}; waiting until the ${plan.policy} knobs are in effect on ${names(waiting)}; ${consequences}`
+          : `${why}; the ${plan.policy} knobs are in effect; ${names(present)} will be deleted on the next sync; ${consequences}`,
       implies: 'Unavailable',
     };
   } else {

@@ -67,9 +67,9 @@ interface SecretsPart<S> {
   /** Names of the record Secrets, to read them back after a parent is re-created. */
   recordNames?(spec: S): string[];
   /**
-   * Under `retain`, the PVCs whose lifetime the component's credential and record Secrets share:
-   * each gets a non-controller owner reference to them, so garbage collection keeps the Secret
-   * after the parent is gone for exactly as long as the data (decision 8).
+   * The PVCs whose lifetime the component's credential and record Secrets share: each gets a
+   * non-controller owner reference to them, so garbage collection keeps the Secret after the
+   * parent is gone for exactly as long as the data (decision 8).
    */
   retainWith?(spec: S): string[];
 }
@@ -303,10 +303,11 @@ export function syncSecrets(request: DecoratorSyncRequest, env: SecretsEnvironme
     // A component's Secrets live while it is enabled or while its custom resource still exists
     // (a disabled component is removed in phases; its operator may still need the credentials).
     if (!spec.enabled && !crExists) continue;
-    const retained = (spec as { retention?: string }).retention === 'retain';
     const observedSecret = (name: string) =>
       attachments.get(RELATED_KINDS.Secret, name) ?? related.get(RELATED_KINDS.Secret, name);
-    const owners = retained ? volumeOwners(part.retainWith?.(spec) ?? [], related) : [];
+    // Under either policy: the policy may change right before the parent is deleted, and this hook
+    // is not called once it is. Under purge the volumes go, and the Secrets with them.
+    const owners = volumeOwners(part.retainWith?.(spec) ?? [], related);
     const credentials: Record<string, Record<string, string>> = {};
     for (const credential of part.credentials(spec)) {
       const observed = observedSecret(credential.name);

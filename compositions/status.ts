@@ -51,6 +51,9 @@ function explain(outcome: ComponentOutcome, state: State): string {
     : `${outcome.name} is ${state}`;
 }
 
+/** Resync while a component is being removed (phases wait on our next call). */
+export const REMOVAL_RESYNC_SECONDS = 15;
+
 export interface Summary {
   readonly status: WeightsAndBiasesStatus;
   readonly resyncAfterSeconds: number;
@@ -123,6 +126,10 @@ export function summarize(
   }
 
   const worst = worstState(enabled.map(({ state }) => state));
-  const resyncAfterSeconds = context.finalizing ? resyncSeconds('Pending') : resyncSeconds(worst);
+  // A removal moves on only when we are called again, and nothing else may call us soon (our own
+  // status writes are ignored): come back quickly while one is under way.
+  const removing =
+    context.finalizing || states.some(({ outcome }) => !outcome.enabled && outcome.fixedState !== 'Disabled');
+  const resyncAfterSeconds = removing ? REMOVAL_RESYNC_SECONDS : resyncSeconds(worst);
   return { status, resyncAfterSeconds };
 }

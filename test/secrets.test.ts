@@ -263,7 +263,7 @@ describe('what a retained deployment needs to come back (decision 8)', () => {
   const owners = (attachments: readonly Child[], name: string) =>
     attachments.find((a) => a.metadata.name === name)?.metadata.ownerReferences ?? [];
 
-  test('under retain, the Kafka cluster ID and MinIO root credentials are owned by their PVCs too', () => {
+  test('the Kafka cluster ID and MinIO root credentials are owned by their PVCs too', () => {
     const spec = { kafka: { enabled: true }, minio: { enabled: true } };
     const result = syncSecrets(decoratorRequest(spec, [], [...operatorResources(), kafkaPvc, minioPvc]), {
       random: seededRandom(1),
@@ -290,7 +290,8 @@ describe('what a retained deployment needs to come back (decision 8)', () => {
     expect(owners(result.attachments, 'wandb-kafka-connection')).toEqual([]);
   });
 
-  test('under purge, no Secret is tied to a volume', () => {
+  test('under purge too: a policy switched right before deletion cannot orphan the volumes from their Secrets', () => {
+    // This hook is not called once the parent is deleting, so the owner references must already be there.
     const spec = {
       retentionPolicy: { onDelete: 'purge' },
       kafka: { enabled: true },
@@ -299,7 +300,12 @@ describe('what a retained deployment needs to come back (decision 8)', () => {
     const result = syncSecrets(decoratorRequest(spec, [], [...operatorResources(), kafkaPvc, minioPvc]), {
       random: seededRandom(1),
     });
-    expect(result.attachments.flatMap((a) => a.metadata.ownerReferences ?? [])).toEqual([]);
+    expect(owners(result.attachments, 'wandb-kafka-cluster-id').map((o) => o.name)).toEqual([
+      kafkaPvc.metadata.name,
+    ]);
+    expect(owners(result.attachments, 'wandb-minio-config').map((o) => o.name)).toEqual([
+      minioPvc.metadata.name,
+    ]);
   });
 
   test('a recreated parent reads the recorded cluster ID back before Strimzi reports one', () => {

@@ -391,7 +391,7 @@ export const kafka: Component<ResolvedKafka> = {
       : {
           policy: 'purge',
           volumes: `deleted: KafkaNodePool ${nodePoolName(spec)} has deleteClaim: true, so Strimzi's PVCs go with the pool`,
-          credentials: `Secret ${clusterIdSecretName(spec)} is deleted with the parent`,
+          credentials: `Secret ${clusterIdSecretName(spec)} is owned by the PVCs and goes with them`,
         },
   knobsInEffect: ({ spec }, object) => {
     if (!sameKind(object, NODE_POOL)) return true;

@@ -356,7 +356,7 @@ export const minio: Component<ResolvedMinio> = {
       : {
           policy: 'purge',
           volumes: 'NOT deleted: the MinIO operator never deletes PVCs, so purge cannot remove MinIO data',
-          credentials: `Secret ${configSecretName(spec)} is deleted with the parent`,
+          credentials: `Secret ${configSecretName(spec)} (root credentials) is owned by the PVCs and stays until they are deleted`,
           manual: `kubectl delete pvc -n ${namespace} -l v1.min.io/tenant=${tenantName(spec)}`,
         },
   knobsInEffect: () => true,

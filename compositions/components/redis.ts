@@ -201,9 +201,7 @@ export function reportedReady(
   if (counted.some((r) => r.ready === 0)) {
     return { type, status: 'False', reason: 'ResourceExists', message: counts, implies: 'Unavailable' };
   }
-  if (counted.some((r) => r.ready < r.size)) {
-    return { type, status: 'False', reason: 'degraded', message: counts, implies: 'Degraded' };
-  }
+  // No master outranks missing replicas: writes fail without one, while a degraded set still serves.
   if (spec.sentinel && !stringField(replicationCr, 'status', 'masterNode')) {
     return {
       type,
@@ -212,6 +210,9 @@ export function reportedReady(
       message: `${counts}; RedisReplication ${replicationName(spec)} has no master yet`,
       implies: 'Pending',
     };
+  }
+  if (counted.some((r) => r.ready < r.size)) {
+    return { type, status: 'False', reason: 'degraded', message: counts, implies: 'Degraded' };
   }
   return { type, status: 'True', reason: 'ResourceExists', message: counts, implies: 'Healthy' };
 }
