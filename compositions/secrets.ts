@@ -300,9 +300,13 @@ export function syncSecrets(request: DecoratorSyncRequest, env: SecretsEnvironme
   for (const part of PARTS) {
     const spec = part.select(resolution.spec);
     const crExists = part.sources(spec).some(({ ref, name }) => related.has(ref, name));
-    // A component's Secrets live while it is enabled or while its custom resource still exists
-    // (a disabled component is removed in phases; its operator may still need the credentials).
-    if (!spec.enabled && !crExists) continue;
+    const volumesExist = (part.retainWith?.(spec) ?? []).some((name) =>
+      related.has(RELATED_KINDS.PersistentVolumeClaim, name),
+    );
+    // A component's Secrets live while it is enabled, while its custom resource still exists (a
+    // disabled component is removed in phases; its operator may still need the credentials), and
+    // those the data needs while its volumes exist (a disabled component's volumes may be retained).
+    if (!spec.enabled && !crExists && !volumesExist) continue;
     const observedSecret = (name: string) =>
       attachments.get(RELATED_KINDS.Secret, name) ?? related.get(RELATED_KINDS.Secret, name);
     // Under either policy: the policy may change right before the parent is deleted, and this hook

@@ -1,0 +1,771 @@
+// Metacontroller v4.17 as the emulator runs it (reference/metacontroller.md §3–§4): a
+// CompositeController (generateSelector, finalize hook, customize) and a DecoratorController that
+// call the production hook functions exactly as the HTTP handlers do, through the same request
+// schemas and response checks, and apply the answers with dynamic-apply's three-way merge.
+import { checkCompositeResponse, checkDecoratorResponse } from '../../compositions/checks.js';
+import type { RandomSource } from '../../compositions/credentials.js';
+import { LAST_APPLIED_ANNOTATION } from '../../compositions/freeze.js';
+import { formatIssues } from '../../compositions/issues.js';
+import { CHILD_KINDS, RELATED_KINDS } from '../../compositions/kube.js';
+import {
+  CompositeSyncRequest,
+  type CompositeSyncResponse,
+  CustomizeRequest,
+  CustomizeResponse,
+  DecoratorSyncRequest,
+  type DecoratorSyncResponse,
+  type RelatedResourceRule,
+} from '../../compositions/metacontroller.js';
+import { customize, reconcile } from '../../compositions/reconcile.js';
+import { customizeSecrets, syncSecrets } from '../../compositions/secrets.js';
+import {
+  type Clock,
+  type Cluster,
+  clone,
+  deepEqual,
+  describe,
+  FOREGROUND_FINALIZER,
+  isApiError,
+  type KindInfo,
+  keyOf,
+  kindByResource,
+  kindInfo,
+  matchesLabels,
+  type Obj,
+  ORPHAN_FINALIZER,
+  type OwnerReference,
+} from './cluster.js';
+
+export const COMPOSITE_CONTROLLER = 'wandb-infra';
+export const DECORATOR_CONTROLLER = 'wandb-secrets';
+/** `metacontroller.io/compositecontroller-<name>`, added because the controller has a finalize hook. */
+export const COMPOSITE_FINALIZER = `metacontroller.io/compositecontroller-${COMPOSITE_CONTROLLER}`;
+export const DECORATOR_ANNOTATION = 'metacontroller.k8s.io/decorator-controller';
+export const CONTROLLER_UID_LABEL = 'controller-uid';
+/** Metacontroller caches a customize answer per parent UID and generation for 20 minutes. */
+const CUSTOMIZE_CACHE_SECONDS = 20 * 60;
+
+const PARENT = RELATED_KINDS.WeightsAndBiases;
+const SECRET = RELATED_KINDS.Secret;
+
+export type ObjectMap = Record<string, Record<string, Obj>>;
+
+/** Metacontroller's group key: `<Kind>.<group>/<version>`, or `<Kind>.<version>` for the core group. */
+export const groupKey = (o: { apiVersion: string; kind: string }): string => `${o.kind}.${o.apiVersion}`;
+
+/** A hook v2 object map: `namespace/name` keys, and a (possibly empty) group for every listed kind. */
+export function objectMap(
+  objects: readonly Obj[],
+  groups: ReadonlyArray<{ apiVersion: string; kind: string }> = [],
+): ObjectMap {
+  const map: ObjectMap = {};
+  for (const group of groups) map[groupKey(group)] ??= {};
+  for (const object of objects) insert(map, object);
+  return map;
+}
+
+function insert(map: ObjectMap, object: Obj): void {
+  const key = groupKey(object);
+  map[key] = { ...(map[key] ?? {}), [`${object.metadata.namespace ?? ''}/${object.metadata.name}`]: object };
+}
+
+/** What went over the wire: JSON, as Metacontroller sends requests and Express sends responses. */
+const wire = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
+
+export class HookError extends Error {}
+
+// ---- hook calls: the HTTP handlers' steps, without HTTP ----------------------------------------
+
+function parseRequest<T>(
+  schema: {
+    safeParse(v: unknown): { success: true; data: T } | { success: false; error: import('zod').ZodError };
+  },
+  request: unknown,
+  hook: string,
+): T {
+  const parsed = schema.safeParse(wire(request));
+  if (!parsed.success) {
+    throw new HookError(
+      `the emulated ${hook} request is not a Metacontroller request: ${formatIssues(parsed.error, 'body').join('; ')}`,
+    );
+  }
+  return parsed.data;
+}
+
+export function callCompositeHook(
+  request: unknown,
+  now: string,
+): { request: CompositeSyncRequest; response: CompositeSyncResponse } {
+  const parsed = parseRequest(CompositeSyncRequest, request, 'sync');
+  const hook = parsed.finalizing ? 'finalize' : 'sync';
+  const body = reconcile(parsed, { now });
+  const problems = checkCompositeResponse(body, parsed.parent.metadata.namespace);
+  if (problems.length > 0) throw new HookError(`invalid ${hook} response: ${problems.join('; ')}`);
+  return { request: parsed, response: wire(body) as CompositeSyncResponse };
+}
+
+export function callDecoratorHook(
+  request: unknown,
+  random: RandomSource,
+): { request: DecoratorSyncRequest; response: DecoratorSyncResponse } {
+  const parsed = parseRequest(DecoratorSyncRequest, request, 'secrets-sync');
+  const body = syncSecrets(parsed, { random });
+  const problems = checkDecoratorResponse(body, parsed.object.metadata.namespace);
+  if (problems.length > 0) throw new HookError(`invalid secrets-sync response: ${problems.join('; ')}`);
+  return { request: parsed, response: wire(body) as DecoratorSyncResponse };
+}
+
+export function callCustomizeHook(
+  request: unknown,
+  which: 'customize' | 'secrets-customize',
+): RelatedResourceRule[] {
+  const parsed = parseRequest(CustomizeRequest, request, which);
+  const body = CustomizeResponse.parse(
+    wire(which === 'customize' ? customize(parsed) : customizeSecrets(parsed)),
+  );
+  const foreign = body.relatedResources.filter((rule) => rule.namespace !== parsed.parent.metadata.namespace);
+  if (foreign.length > 0) throw new HookError(`${which} returned a rule outside the parent namespace`);
+  return body.relatedResources;
+}
+
+// ---- related objects ---------------------------------------------------------------------------
+
+/** The objects customize rules select (`customize/manager.go` GetRelatedObjects, hook v2). */
+export function selectRelated(cluster: Cluster, rules: readonly RelatedResourceRule[]): ObjectMap {
+  const map: ObjectMap = {};
+  for (const rule of rules) {
+    const kind = kindByResource(rule.apiVersion, rule.resource);
+    if (!kind)
+      throw new HookError(`discovery: can't find resource ${rule.resource} in apiVersion ${rule.apiVersion}`);
+    const names = rule.names ?? [];
+    if (names.length > 0 && rule.labelSelector !== undefined) {
+      throw new HookError('related rule cannot have both names and labelSelector specified');
+    }
+    const inScope = cluster.list(
+      kind.apiVersion,
+      kind.kind,
+      rule.namespace ? { namespace: rule.namespace } : {},
+    );
+    const selected = rule.labelSelector
+      ? inScope.filter((o) => matchesLabels(o.metadata.labels, rule.labelSelector?.matchLabels ?? {}))
+      : names.length > 0
+        ? inScope.filter((o) => names.includes(o.metadata.name))
+        : inScope;
+    map[groupKey(kind)] ??= {};
+    for (const object of selected) insert(map, object);
+  }
+  return map;
+}
+
+// ---- dynamic-apply (pkg/dynamic/apply/apply.go, manage_children.go) ----------------------------
+
+const KNOWN_MERGE_KEYS = ['containerPort', 'port', 'mountPath', 'name', 'uid', 'ip', 'path'];
+
+type Json = unknown;
+const isMap = (v: Json): v is Record<string, Json> =>
+  v !== null && typeof v === 'object' && !Array.isArray(v);
+
+/** The three-way merge: what was last applied and is no longer desired is removed from observed. */
+export function merge(destination: Json, lastApplied: Json, desired: Json, path = ''): Json {
+  if (isMap(destination)) {
+    if (lastApplied !== null && lastApplied !== undefined && !isMap(lastApplied)) {
+      throw new HookError(`lastApplied${path}: expecting an object`);
+    }
+    if (desired !== null && desired !== undefined && !isMap(desired)) {
+      throw new HookError(`desired${path}: expecting an object, got ${JSON.stringify(desired)}`);
+    }
+    return mergeObject(
+      destination,
+      isMap(lastApplied) ? lastApplied : {},
+      isMap(desired) ? desired : {},
+      path,
+    );
+  }
+  if (Array.isArray(destination)) {
+    if (lastApplied !== null && lastApplied !== undefined && !Array.isArray(lastApplied)) {
+      throw new HookError(`lastApplied${path}: expecting a list`);
+    }
+    if (desired !== null && desired !== undefined && !Array.isArray(desired)) {
+      throw new HookError(`desired${path}: expecting a list, got ${JSON.stringify(desired)}`);
+    }
+    return mergeArray(
+      destination,
+      Array.isArray(lastApplied) ? lastApplied : [],
+      Array.isArray(desired) ? desired : [],
+      path,
+    );
+  }
+  return clone(desired);
+}
+
+function mergeObject(
+  destination: Record<string, Json>,
+  lastApplied: Record<string, Json>,
+  desired: Record<string, Json>,
+  path: string,
+): Record<string, Json> {
+  for (const key of Object.keys(lastApplied)) {
+    if (!Object.hasOwn(desired, key)) delete destination[key];
+  }
+  for (const [key, value] of Object.entries(desired)) {
+    destination[key] = merge(destination[key], lastApplied[key], value, `${path}[${key}]`);
+  }
+  return destination;
+}
+
+function mergeArray(destination: Json[], lastApplied: Json[], desired: Json[], path: string): Json {
+  const mergeKey = detectListMapKey(destination, lastApplied, desired);
+  if (!mergeKey) return clone(desired);
+  const keyOfItem = (item: Json) => {
+    const value = (item as Record<string, Json>)[mergeKey];
+    return typeof value === 'string' ? value : JSON.stringify(value);
+  };
+  const asMap = (list: Json[]) => Object.fromEntries(list.map((item) => [keyOfItem(item), item]));
+  const destMap = asMap(destination);
+  mergeObject(destMap, asMap(lastApplied), asMap(desired), path);
+  const result: Json[] = [];
+  const added = new Set<string>();
+  for (const item of [...destination, ...desired]) {
+    const key = keyOfItem(item);
+    if (added.has(key) || !Object.hasOwn(destMap, key)) continue;
+    result.push(destMap[key]);
+    added.add(key);
+  }
+  return result;
+}
+
+function detectListMapKey(...lists: Json[][]): string | undefined {
+  let common: Set<string> | undefined;
+  for (const list of lists) {
+    for (const item of list) {
+      if (!isMap(item)) return undefined;
+      if (common === undefined) common = new Set(Object.keys(item));
+      else for (const key of [...common]) if (!Object.hasOwn(item, key)) common.delete(key);
+    }
+  }
+  return KNOWN_MERGE_KEYS.find((key) => common?.has(key));
+}
+
+const SYSTEM_FIELDS = [
+  'selfLink',
+  'uid',
+  'resourceVersion',
+  'generation',
+  'creationTimestamp',
+  'deletionTimestamp',
+  'deletionGracePeriodSeconds',
+  'managedFields',
+];
+
+/** Go's json.Marshal of a map: keys sorted at every level, HTML characters escaped. */
+export function goJson(value: Json): string {
+  const sorted = (v: Json): Json =>
+    Array.isArray(v)
+      ? v.map(sorted)
+      : isMap(v)
+        ? Object.fromEntries(
+            Object.keys(v)
+              .filter((k) => v[k] !== undefined)
+              .sort()
+              .map((k) => [k, sorted(v[k])]),
+          )
+        : v;
+  return JSON.stringify(sorted(value))
+    .replace(/</g, '\\u003c')
+    .replace(/>/g, '\\u003e')
+    .replace(/&/g, '\\u0026');
+}
+
+function setLastApplied(object: Obj, content: Json): void {
+  object.metadata.annotations = {
+    ...(object.metadata.annotations ?? {}),
+    [LAST_APPLIED_ANNOTATION]: goJson(content),
+  };
+}
+
+/** ApplyUpdate: observed ⊕ (desired − last applied), with system metadata and status reverted. */
+export function applyUpdate(observed: Obj, desired: Obj): Obj {
+  const text = observed.metadata.annotations?.[LAST_APPLIED_ANNOTATION];
+  let lastApplied: Json = null;
+  if (text) {
+    try {
+      lastApplied = JSON.parse(text);
+    } catch {
+      throw new HookError(`${describe(observed)}: can't unmarshal the ${LAST_APPLIED_ANNOTATION} annotation`);
+    }
+  }
+  const update = clone(desired);
+  if (update.metadata.annotations) delete update.metadata.annotations[LAST_APPLIED_ANNOTATION];
+  const merged = merge(clone(observed), lastApplied, update) as Obj;
+  for (const field of SYSTEM_FIELDS) {
+    if (observed.metadata[field] === undefined) delete merged.metadata[field];
+    else merged.metadata[field] = clone(observed.metadata[field]);
+  }
+  if (observed.status === undefined) delete merged.status;
+  else merged.status = clone(observed.status);
+  setLastApplied(merged, update);
+  return merged;
+}
+
+export const controllerRef = (parent: Obj): OwnerReference => ({
+  apiVersion: parent.apiVersion,
+  kind: parent.kind,
+  name: parent.metadata.name,
+  uid: parent.metadata.uid ?? '',
+  controller: true,
+  blockOwnerDeletion: true,
+});
+
+const controllerOf = (object: Obj): OwnerReference | undefined =>
+  (object.metadata.ownerReferences ?? []).find((r) => r.controller === true);
+
+const childKey = (o: Obj) => `${groupKey(o)}\u0000${o.metadata.namespace ?? ''}\u0000${o.metadata.name}`;
+
+/**
+ * ManageChildren with dynamic-apply and InPlace updates: delete observed objects the response
+ * omits (Background, UID precondition), create the new ones (AlreadyExists swallowed) and update
+ * the others in place (NotFound and Conflict swallowed). Objects being deleted are left alone.
+ */
+export function manageChildren(
+  cluster: Cluster,
+  parent: Obj,
+  observed: readonly Obj[],
+  desired: readonly Obj[],
+): void {
+  const wanted = new Map<string, Obj>();
+  for (const object of desired) wanted.set(childKey(object), object);
+  const seen = new Map(observed.map((o) => [childKey(o), o]));
+
+  for (const object of observed) {
+    if (object.metadata.deletionTimestamp !== undefined || wanted.has(childKey(object))) continue;
+    try {
+      cluster.delete(keyOf(object), {
+        propagation: 'Background',
+        uid: object.metadata.uid ?? '',
+        detail: 'omitted from the hook response',
+      });
+    } catch (error) {
+      if (!isApiError(error, 'NotFound')) throw error;
+    }
+  }
+
+  for (const object of wanted.values()) {
+    const current = seen.get(childKey(object));
+    if (current) {
+      const next = applyUpdate(current, object);
+      if (deepEqual(next, current) || current.metadata.deletionTimestamp !== undefined) continue;
+      try {
+        cluster.update(next);
+      } catch (error) {
+        if (!isApiError(error, 'NotFound') && !isApiError(error, 'Conflict')) throw error;
+      }
+      continue;
+    }
+    const created = clone(object);
+    setLastApplied(created, clone(object));
+    const refs = created.metadata.ownerReferences ?? [];
+    if (!refs.some((r) => r.uid === parent.metadata.uid))
+      created.metadata.ownerReferences = [...refs, controllerRef(parent)];
+    try {
+      cluster.create(created);
+    } catch (error) {
+      if (!isApiError(error, 'AlreadyExists')) throw error;
+      cluster.note(created, 'create answered AlreadyExists (swallowed)');
+    }
+  }
+}
+
+// ---- the controllers ---------------------------------------------------------------------------
+
+export interface CompositeOutcome {
+  readonly controller: string;
+  readonly hook: 'sync' | 'finalize';
+  readonly parent: { readonly namespace: string; readonly name: string };
+  readonly request: CompositeSyncRequest;
+  readonly response: CompositeSyncResponse;
+}
+
+export interface DecoratorOutcome {
+  readonly controller: string;
+  readonly hook: 'sync';
+  readonly parent: { readonly namespace: string; readonly name: string };
+  readonly request: DecoratorSyncRequest;
+  readonly response: DecoratorSyncResponse;
+}
+
+interface CachedRules {
+  readonly rules: RelatedResourceRule[];
+  readonly expires: number;
+}
+
+class CustomizeCache {
+  private readonly entries = new Map<string, CachedRules>();
+
+  constructor(
+    private readonly clock: Clock,
+    private readonly which: 'customize' | 'secrets-customize',
+  ) {}
+
+  rules(controller: Obj, parent: Obj): RelatedResourceRule[] {
+    const key = `${parent.metadata.uid}/${parent.metadata.generation ?? 0}`;
+    const now = Date.parse(this.clock.now());
+    const cached = this.entries.get(key);
+    if (cached && cached.expires > now) return cached.rules;
+    const rules = callCustomizeHook({ controller, parent }, this.which);
+    this.entries.set(key, { rules, expires: now + CUSTOMIZE_CACHE_SECONDS * 1000 });
+    return rules;
+  }
+}
+
+const hasFinalizer = (o: Obj, finalizer: string) => (o.metadata.finalizers ?? []).includes(finalizer);
+const hasGcFinalizer = (o: Obj) => hasFinalizer(o, FOREGROUND_FINALIZER) || hasFinalizer(o, ORPHAN_FINALIZER);
+
+/** The child kinds the CompositeController declares (manifests/composite-controller.yaml). */
+export const DEFAULT_CHILD_RESOURCES: readonly KindInfo[] = Object.values(CHILD_KINDS).map((k) => {
+  const found = kindInfo(k.apiVersion, k.kind);
+  if (!found) throw new Error(`emulator: unknown child kind ${k.kind}`);
+  return found;
+});
+
+export interface CompositeOptions {
+  /** Declared child kinds; tests may add one to show what adoption would do. */
+  readonly childResources?: readonly KindInfo[];
+}
+
+/** The CompositeController `wandb-infra`: generateSelector, InPlace children, sync/finalize/customize hooks v2. */
+export class CompositeControllerEmulator {
+  readonly name = COMPOSITE_CONTROLLER;
+  readonly actor = `metacontroller/${COMPOSITE_CONTROLLER}`;
+  readonly childResources: readonly KindInfo[];
+  private readonly customizeCache: CustomizeCache;
+
+  constructor(
+    private readonly cluster: Cluster,
+    private readonly clock: Clock,
+    options: CompositeOptions = {},
+  ) {
+    this.childResources = options.childResources ?? DEFAULT_CHILD_RESOURCES;
+    this.customizeCache = new CustomizeCache(clock, 'customize');
+  }
+
+  controllerObject(): Obj {
+    const webhook = (path: string) => ({
+      version: 'v2',
+      webhook: {
+        service: { name: 'wandb-infra-hooks', namespace: 'wandb-system', port: 8080 },
+        path,
+        timeout: '10s',
+      },
+    });
+    return {
+      apiVersion: 'metacontroller.k8s.io/v1alpha1',
+      kind: 'CompositeController',
+      metadata: { name: this.name },
+      spec: {
+        generateSelector: true,
+        parentResource: {
+          apiVersion: PARENT.apiVersion,
+          resource: PARENT.resource,
+          ignoreStatusChanges: true,
+        },
+        resyncPeriodSeconds: 600,
+        childResources: this.childResources.map((k) => ({
+          apiVersion: k.apiVersion,
+          resource: k.resource,
+          updateStrategy: { method: 'InPlace' },
+        })),
+        hooks: { sync: webhook('/sync'), finalize: webhook('/finalize'), customize: webhook('/customize') },
+      },
+      status: {},
+    };
+  }
+
+  /**
+   * ClaimChildren: own children matching the selector are claimed, own ones that stopped matching
+   * released, orphans matching it adopted (not while the parent or the orphan is being deleted).
+   * With `dryRun` the adoption and release writes are only assumed.
+   */
+  claimChildren(parent: Obj, dryRun = false): Obj[] {
+    const uid = parent.metadata.uid ?? '';
+    const deleting = parent.metadata.deletionTimestamp !== undefined;
+    const matches = (o: Obj) => o.metadata.labels?.[CONTROLLER_UID_LABEL] === uid;
+    const claimed: Obj[] = [];
+    for (const kind of this.childResources) {
+      for (const child of this.cluster.list(kind.apiVersion, kind.kind, {
+        namespace: parent.metadata.namespace ?? '',
+      })) {
+        const ref = controllerOf(child);
+        if (ref) {
+          if (ref.uid !== uid) continue;
+          if (matches(child)) claimed.push(child);
+          else if (!deleting && !dryRun) {
+            this.cluster.modify(
+              keyOf(child),
+              (o) => {
+                o.metadata.ownerReferences = (o.metadata.ownerReferences ?? []).filter((r) => r.uid !== uid);
+                return true;
+              },
+              `released: labels no longer match controller-uid=${uid}`,
+            );
+          }
+          continue;
+        }
+        if (deleting || !matches(child) || child.metadata.deletionTimestamp !== undefined) continue;
+        if (!dryRun) {
+          const fresh = this.cluster.get(
+            parent.apiVersion,
+            parent.kind,
+            parent.metadata.namespace ?? '',
+            parent.metadata.name,
+          );
+          if (!fresh || fresh.metadata.uid !== uid || fresh.metadata.deletionTimestamp !== undefined)
+            continue;
+          this.cluster.modify(
+            keyOf(child),
+            (o) => {
+              o.metadata.ownerReferences = [...(o.metadata.ownerReferences ?? []), controllerRef(parent)];
+              return true;
+            },
+            `adopted: an orphan matching controller-uid=${uid}`,
+          );
+        }
+        claimed.push(child);
+      }
+    }
+    return claimed;
+  }
+
+  /** The sync or finalize request for a parent, as Metacontroller would build it now. */
+  buildRequest(parent: Obj, options: { dryRun?: boolean } = {}) {
+    const children = this.claimChildren(parent, options.dryRun ?? false);
+    const controller = this.controllerObject();
+    const related = selectRelated(this.cluster, this.customizeCache.rules(controller, parent));
+    return {
+      controller,
+      parent,
+      children: objectMap(children, this.childResources),
+      related,
+      finalizing: parent.metadata.deletionTimestamp !== undefined,
+      observed: children,
+    };
+  }
+
+  /** One `syncParentObject` pass; undefined when the parent does not exist. */
+  sync(namespace: string, name: string): CompositeOutcome | undefined {
+    return this.cluster.as(this.actor, () => this.syncParent(namespace, name));
+  }
+
+  private syncParent(namespace: string, name: string): CompositeOutcome | undefined {
+    let parent = this.cluster.get(PARENT.apiVersion, PARENT.kind, namespace, name);
+    if (!parent) return undefined;
+    if (!hasFinalizer(parent, COMPOSITE_FINALIZER) && parent.metadata.deletionTimestamp === undefined) {
+      parent =
+        this.cluster.modify(
+          keyOf(parent),
+          (o) => {
+            o.metadata.finalizers = [...(o.metadata.finalizers ?? []), COMPOSITE_FINALIZER];
+            return true;
+          },
+          `finalizer ${COMPOSITE_FINALIZER} added`,
+        ) ?? parent;
+    }
+
+    const { observed, ...request } = this.buildRequest(parent);
+    const { request: parsed, response } = callCompositeHook(request, this.clock.now());
+    this.cluster.note(parent, compositeSummary(parsed.finalizing, response), 'hook');
+
+    if (response.finalized) {
+      const after = this.cluster.modify(
+        keyOf(parent),
+        (o) => {
+          if (!hasFinalizer(o, COMPOSITE_FINALIZER)) return false;
+          o.metadata.finalizers = (o.metadata.finalizers ?? []).filter((f) => f !== COMPOSITE_FINALIZER);
+          return true;
+        },
+        `finalized: finalizer ${COMPOSITE_FINALIZER} removed`,
+      );
+      parent = after ?? parent;
+    }
+
+    const desired = desiredChildren(response.children, parent);
+
+    const shouldFinalize = !hasGcFinalizer(parent) && hasFinalizer(parent, COMPOSITE_FINALIZER);
+    if (parent.metadata.deletionTimestamp === undefined || shouldFinalize) {
+      manageChildren(this.cluster, parent, observed, desired);
+    }
+
+    const status = { ...response.status, observedGeneration: parent.metadata.generation ?? 0 };
+    const live = this.cluster.get(PARENT.apiVersion, PARENT.kind, namespace, name);
+    if (live && live.metadata.uid === parent.metadata.uid && !deepEqual(live.status, status)) {
+      this.cluster.updateStatus({ ...live, status }, statusSummary(status));
+    }
+
+    return {
+      controller: this.name,
+      hook: parsed.finalizing ? 'finalize' : 'sync',
+      parent: { namespace, name },
+      request: parsed,
+      response,
+    };
+  }
+}
+
+/**
+ * The response's children as Metacontroller applies them: in the parent's namespace unless they
+ * name one, with the `controller-uid` label (generateSelector), which must match the selector.
+ */
+export function desiredChildren(children: readonly unknown[], parent: Obj): Obj[] {
+  const uid = parent.metadata.uid ?? '';
+  return children.map((child) => {
+    const object = clone(child) as Obj;
+    if (!object.metadata.namespace) object.metadata.namespace = parent.metadata.namespace ?? '';
+    const labels = { ...(object.metadata.labels ?? {}) };
+    if (labels[CONTROLLER_UID_LABEL] === undefined) labels[CONTROLLER_UID_LABEL] = uid;
+    object.metadata.labels = labels;
+    if (labels[CONTROLLER_UID_LABEL] !== uid) {
+      throw new HookError(`labels on desired child ${describe(object)} don't match parent selector`);
+    }
+    return object;
+  });
+}
+
+/** The DecoratorController `wandb-secrets`: Secret attachments, customize hook, no finalize hook. */
+export class DecoratorControllerEmulator {
+  readonly name = DECORATOR_CONTROLLER;
+  readonly actor = `metacontroller/${DECORATOR_CONTROLLER}`;
+  private readonly customizeCache: CustomizeCache;
+
+  constructor(
+    private readonly cluster: Cluster,
+    clock: Clock,
+    private readonly random: RandomSource,
+  ) {
+    this.customizeCache = new CustomizeCache(clock, 'secrets-customize');
+  }
+
+  controllerObject(): Obj {
+    const webhook = (path: string) => ({
+      version: 'v2',
+      webhook: {
+        service: { name: 'wandb-infra-hooks', namespace: 'wandb-system', port: 8080 },
+        path,
+        timeout: '10s',
+      },
+    });
+    return {
+      apiVersion: 'metacontroller.k8s.io/v1alpha1',
+      kind: 'DecoratorController',
+      metadata: { name: this.name },
+      spec: {
+        resources: [{ apiVersion: PARENT.apiVersion, resource: PARENT.resource, ignoreStatusChanges: true }],
+        attachments: [
+          { apiVersion: SECRET.apiVersion, resource: SECRET.resource, updateStrategy: { method: 'InPlace' } },
+        ],
+        resyncPeriodSeconds: 600,
+        hooks: { sync: webhook('/secrets/sync'), customize: webhook('/secrets/customize') },
+      },
+      status: {},
+    };
+  }
+
+  /** Attachments: Secrets whose controller is the parent and that carry this decorator's annotation. */
+  attachments(parent: Obj): Obj[] {
+    return this.cluster
+      .list(SECRET.apiVersion, SECRET.kind, { namespace: parent.metadata.namespace ?? '' })
+      .filter(
+        (o) =>
+          controllerOf(o)?.uid === parent.metadata.uid &&
+          o.metadata.annotations?.[DECORATOR_ANNOTATION] === this.name,
+      );
+  }
+
+  buildRequest(parent: Obj) {
+    const attachments = this.attachments(parent);
+    const controller = this.controllerObject();
+    const related = selectRelated(this.cluster, this.customizeCache.rules(controller, parent));
+    return {
+      controller,
+      object: parent,
+      attachments: objectMap(attachments, [SECRET]),
+      related,
+      finalizing: false,
+      observed: attachments,
+    };
+  }
+
+  sync(namespace: string, name: string): DecoratorOutcome | undefined {
+    return this.cluster.as(this.actor, () => this.syncParent(namespace, name));
+  }
+
+  private syncParent(namespace: string, name: string): DecoratorOutcome | undefined {
+    const parent = this.cluster.get(PARENT.apiVersion, PARENT.kind, namespace, name);
+    if (!parent) return undefined;
+    const { observed, ...request } = this.buildRequest(parent);
+    const { request: parsed, response } = callDecoratorHook(request, this.random);
+    this.cluster.note(parent, `sync: ${response.attachments.length} attachments`, 'hook');
+
+    // `status: null` leaves the parent's status alone; labels and annotations are merged in.
+    const labels = { ...(parent.metadata.labels ?? {}) };
+    const annotations = { ...(parent.metadata.annotations ?? {}) };
+    const apply = (target: Record<string, string>, updates: Record<string, string | null> | undefined) => {
+      for (const [key, value] of Object.entries(updates ?? {})) {
+        if (value === null) delete target[key];
+        else target[key] = value;
+      }
+    };
+    apply(labels, response.labels);
+    apply(annotations, response.annotations);
+    if (
+      !deepEqual(labels, parent.metadata.labels ?? {}) ||
+      !deepEqual(annotations, parent.metadata.annotations ?? {})
+    ) {
+      this.cluster.modify(keyOf(parent), (o) => {
+        o.metadata.labels = labels;
+        o.metadata.annotations = annotations;
+        return true;
+      });
+    }
+    if (response.status !== null) {
+      const live = this.cluster.get(PARENT.apiVersion, PARENT.kind, namespace, name);
+      if (live && !deepEqual(live.status, response.status))
+        this.cluster.updateStatus({ ...live, status: response.status });
+    }
+
+    const desired = response.attachments.map((attachment) => {
+      const object = clone(attachment) as unknown as Obj;
+      if (!object.metadata.namespace) object.metadata.namespace = namespace;
+      object.metadata.annotations = {
+        ...(object.metadata.annotations ?? {}),
+        [DECORATOR_ANNOTATION]: this.name,
+      };
+      return object;
+    });
+    // Without a finalize hook the decorator adds no finalizer, so it stops managing attachments
+    // once the parent is being deleted; garbage collection takes them with the parent.
+    if (parent.metadata.deletionTimestamp === undefined)
+      manageChildren(this.cluster, parent, observed, desired);
+
+    return { controller: this.name, hook: 'sync', parent: { namespace, name }, request: parsed, response };
+  }
+}
+
+function compositeSummary(finalizing: boolean, response: CompositeSyncResponse): string {
+  const parts = [
+    `${finalizing ? 'finalize' : 'sync'}: ${response.children.length} children`,
+    statusSummary(response.status),
+    ...(response.resyncAfterSeconds !== undefined ? [`resync ${response.resyncAfterSeconds}s`] : []),
+    ...(response.finalized !== undefined ? [`finalized=${response.finalized}`] : []),
+  ];
+  return parts.join('; ');
+}
+
+/** `ready=false mysql=Pending …` for the timeline. */
+export function statusSummary(status: Record<string, unknown>): string {
+  const states = ['mysql', 'redis', 'kafka', 'minio', 'clickhouse']
+    .map((c) => {
+      const state = (status[`${c}Status`] as { state?: unknown } | undefined)?.state;
+      return typeof state === 'string' ? `${c}=${state}` : undefined;
+    })
+    .filter((s): s is string => s !== undefined);
+  return [`ready=${String(status.ready)}`, ...states].join(' ');
+}

@@ -1,0 +1,470 @@
+// `wandb-hooks render`: a parent (and optionally what a cluster holds) in, the hooks' answer out:
+// the desired children, the Secret attachments, the status and the deletion plan, like
+// `helm template` or `crossplane render`. Runs the emulator's Metacontroller for one pass, so the
+// requests are built, parsed and checked exactly as in a cluster. Also the CLI plumbing that
+// `simulate` shares: option parsing and reading Kubernetes objects from files or stdin.
+import { readFileSync } from 'node:fs';
+import { parseAllDocuments, stringify } from 'yaml';
+import { COMPONENTS } from '../compositions/components/index.js';
+import { CHILD_KINDS, RELATED_KINDS } from '../compositions/kube.js';
+import { WeightsAndBiasesSpec } from '../compositions/parent.js';
+import { resolveSpec } from '../compositions/presets.js';
+import { parentRef } from '../compositions/reconcile.js';
+import type { DeletionPlan } from '../compositions/retention.js';
+import { deletionPlan } from '../compositions/retention.js';
+import {
+  ApiError,
+  Clock,
+  Cluster,
+  clone,
+  formatTime,
+  type Obj,
+  seededRandom,
+  uuidFrom,
+} from './emulator/cluster.js';
+import {
+  COMPOSITE_FINALIZER,
+  CONTROLLER_UID_LABEL,
+  CompositeControllerEmulator,
+  callCompositeHook,
+  callDecoratorHook,
+  DecoratorControllerEmulator,
+  desiredChildren,
+  HookError,
+  manageChildren,
+} from './emulator/metacontroller.js';
+
+// ---- CLI plumbing (shared with simulate) -------------------------------------------------------
+
+/** Bad input: the command prints the message and exits 1. */
+export class InputError extends Error {}
+/** Bad invocation: the command prints the message and its usage and exits 2. */
+export class UsageError extends Error {}
+
+export interface Io {
+  readonly stdout: (text: string) => void;
+  readonly stderr: (text: string) => void;
+  readonly readFile: (path: string) => string;
+  readonly readStdin: () => string;
+}
+
+export const processIo: Io = {
+  stdout: (text) => process.stdout.write(text),
+  stderr: (text) => process.stderr.write(text),
+  readFile: (path) => readFileSync(path, 'utf8'),
+  readStdin: () => readFileSync(0, 'utf8'),
+};
+
+export interface FlagSpec {
+  readonly name: string;
+  readonly short?: string;
+  readonly value: boolean;
+}
+
+/** `--name value`, `--name=value`, `-n value`, and boolean `--name`; anything else is a usage error. */
+export function parseFlags(argv: readonly string[], specs: readonly FlagSpec[]): Map<string, string> {
+  const flags = new Map<string, string>();
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] ?? '';
+    const match = /^(--?)([^=]+)(?:=(.*))?$/.exec(arg);
+    if (!match || arg === '-' || arg === '--') throw new UsageError(`unexpected argument "${arg}"`);
+    const [, dashes, key, inline] = match;
+    const spec = specs.find((s) => (dashes === '--' ? s.name === key : s.short === key));
+    if (!spec) throw new UsageError(`unknown option ${arg.split('=')[0]}`);
+    if (flags.has(spec.name)) throw new UsageError(`option --${spec.name} given twice`);
+    if (!spec.value) {
+      if (inline !== undefined) throw new UsageError(`option --${spec.name} takes no value`);
+      flags.set(spec.name, 'true');
+      continue;
+    }
+    const value = inline ?? argv[++i];
+    if (value === undefined || value === '') throw new UsageError(`option --${spec.name} needs a value`);
+    flags.set(spec.name, value);
+  }
+  return flags;
+}
+
+/** An RFC 3339 time, or the current time (second precision). */
+export function timeFlag(value: string | undefined): string {
+  if (value === undefined) return formatTime(Date.now());
+  const millis = Date.parse(value);
+  if (Number.isNaN(millis) || !/^\d{4}-\d{2}-\d{2}T/.test(value)) {
+    throw new UsageError(`--now must be an RFC 3339 time such as 2026-01-01T00:00:00Z, not "${value}"`);
+  }
+  return formatTime(millis);
+}
+
+const isRecord = (v: unknown): v is Record<string, unknown> =>
+  v !== null && typeof v === 'object' && !Array.isArray(v);
+
+/** Kubernetes objects from a multi-document YAML or JSON file (`-` is stdin); `List`s are flattened. */
+export function readObjects(path: string, io: Io): Obj[] {
+  let text: string;
+  const source = path === '-' ? 'stdin' : path;
+  try {
+    text = path === '-' ? io.readStdin() : io.readFile(path);
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    throw new InputError(
+      `${source}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : 'cannot be read'}`,
+    );
+  }
+  const objects: Obj[] = [];
+  for (const [index, value] of documents(text, source).entries()) {
+    if (value === null || value === undefined) continue;
+    const items =
+      isRecord(value) &&
+      typeof value.kind === 'string' &&
+      value.kind.endsWith('List') &&
+      Array.isArray(value.items)
+        ? value.items
+        : [value];
+    for (const item of items) objects.push(checkObject(item, `${source}: document ${index + 1}`));
+  }
+  return objects;
+}
+
+function documents(text: string, source: string): unknown[] {
+  // A single JSON document (kubectl get -o json) parses much faster as JSON; YAML reports errors.
+  if (text.trimStart().startsWith('{')) {
+    try {
+      return [JSON.parse(text)];
+    } catch {
+      // Not one JSON document: YAML may still read it, or say where it breaks.
+    }
+  }
+  const docs = parseAllDocuments(text);
+  return (Array.isArray(docs) ? docs : []).map((doc) => {
+    const error = doc.errors[0];
+    if (error) throw new InputError(`${source}: not valid YAML or JSON: ${error.message.split('\n')[0]}`);
+    return doc.toJS() as unknown;
+  });
+}
+
+function checkObject(value: unknown, where: string): Obj {
+  if (!isRecord(value)) throw new InputError(`${where} is not a Kubernetes object`);
+  const { apiVersion, kind, metadata } = value;
+  if (typeof apiVersion !== 'string' || apiVersion === '') throw new InputError(`${where} has no apiVersion`);
+  if (typeof kind !== 'string' || kind === '') throw new InputError(`${where} has no kind`);
+  if (!isRecord(metadata) || typeof metadata.name !== 'string' || metadata.name === '') {
+    throw new InputError(`${where} (${kind}) has no metadata.name`);
+  }
+  return value as Obj;
+}
+
+const PARENT = RELATED_KINDS.WeightsAndBiases;
+
+/** The one WeightsAndBiases in a file, in namespace `default` unless it names one. */
+export function loadParent(path: string, io: Io): Obj {
+  const objects = readObjects(path, io);
+  const source = path === '-' ? 'stdin' : path;
+  const parents = objects.filter((o) => o.kind === PARENT.kind);
+  const others = objects.filter((o) => o.kind !== PARENT.kind).map((o) => o.kind);
+  if (parents.length !== 1 || others.length > 0) {
+    const found = parents.length === 0 ? 'none' : String(parents.length);
+    const extra = others.length > 0 ? ` and other objects (${[...new Set(others)].join(', ')})` : '';
+    throw new InputError(`${source}: expected exactly one WeightsAndBiases, found ${found}${extra}`);
+  }
+  const parent = clone(parents[0] as Obj);
+  if (parent.apiVersion !== PARENT.apiVersion) {
+    throw new InputError(
+      `${source}: WeightsAndBiases ${parent.metadata.name} has apiVersion ${parent.apiVersion}; the hooks serve ${PARENT.apiVersion}`,
+    );
+  }
+  parent.metadata.namespace ||= 'default';
+  return parent;
+}
+
+// ---- render ------------------------------------------------------------------------------------
+
+export interface RenderOptions {
+  readonly now: string;
+  readonly finalizing: boolean;
+  readonly seed: string;
+}
+
+export interface RenderResult {
+  readonly hook: 'sync' | 'finalize';
+  readonly children: unknown[];
+  readonly attachments: unknown[];
+  readonly status: Record<string, unknown>;
+  readonly deletionPlan?: DeletionPlan;
+  readonly finalized?: boolean;
+  /** Why the spec is invalid, when it is (the status says the same). */
+  readonly invalid?: string;
+}
+
+const CHILD_KIND_NAMES = new Set(Object.values(CHILD_KINDS).map((k) => k.kind));
+
+/**
+ * One Metacontroller pass over a parent. Without observed objects it renders the state a fresh
+ * install converges to: the decorator's credential Secrets are applied first and fed back as
+ * related objects, as a cluster would have them, so the answer holds every custom resource; and
+ * with `finalizing` those children are applied too before the parent is deleted.
+ */
+export function render(input: Obj, observed: readonly Obj[], options: RenderOptions): RenderResult {
+  const clock = new Clock(options.now);
+  const uid = uuidFrom(seededRandom(options.seed, 'uid'));
+  const cluster = new Cluster({ clock, uid });
+  let parent = normalizeParent(input, observed, options, uid);
+  const namespace = parent.metadata.namespace ?? 'default';
+  const fresh = observed.length === 0;
+
+  cluster.restore(parent);
+  // The parent comes from -f; a copy of it among the observed objects (render's own output) is ignored.
+  const isParent = (o: Obj) =>
+    o.kind === PARENT.kind &&
+    o.metadata.name === parent.metadata.name &&
+    (o.metadata.namespace || namespace) === namespace;
+  for (const object of observed.filter((o) => !isParent(o))) cluster.restore(asObserved(object, parent));
+
+  const decorator = new DecoratorControllerEmulator(cluster, clock, seededRandom(options.seed, 'secrets'));
+  const { observed: attachmentsBefore, ...secretsRequest } = decorator.buildRequest(parent);
+  const secrets = callDecoratorHook(secretsRequest, seededRandom(options.seed, 'secrets')).response;
+  if (fresh) manageChildren(cluster, parent, attachmentsBefore, desiredChildren(secrets.attachments, parent));
+
+  const composite = new CompositeControllerEmulator(cluster, clock);
+  const key = { apiVersion: PARENT.apiVersion, kind: PARENT.kind, namespace, name: parent.metadata.name };
+  if (options.finalizing && parent.metadata.deletionTimestamp === undefined) {
+    if (fresh) {
+      const { observed: none, ...request } = composite.buildRequest(parent, { dryRun: true });
+      const { response } = callCompositeHook(request, clock.now());
+      manageChildren(cluster, parent, none, desiredChildren(response.children, parent));
+      cluster.updateStatus({ ...parent, status: response.status });
+    }
+    // As kubectl delete: marked for deletion (the finalizer holds it), generation bumped.
+    cluster.delete(key);
+    parent = cluster.get(key.apiVersion, key.kind, key.namespace, key.name) ?? parent;
+  }
+
+  const { observed: _children, ...request } = composite.buildRequest(parent, { dryRun: true });
+  const { request: parsed, response } = callCompositeHook(request, clock.now());
+
+  const invalid = invalidReason(response.status);
+  const plan = invalid === undefined ? planFor(parent, response.status, parsed.finalizing) : undefined;
+  return {
+    hook: parsed.finalizing ? 'finalize' : 'sync',
+    children: response.children,
+    attachments: secrets.attachments,
+    status: response.status,
+    ...(plan ? { deletionPlan: plan } : {}),
+    ...(response.finalized !== undefined ? { finalized: response.finalized } : {}),
+    ...(invalid !== undefined ? { invalid } : {}),
+  };
+}
+
+function normalizeParent(
+  input: Obj,
+  observed: readonly Obj[],
+  options: RenderOptions,
+  uid: () => string,
+): Obj {
+  const parent = clone(input);
+  const meta = parent.metadata;
+  const namespace = meta.namespace ?? 'default';
+  // Without a uid, take the one the observed children's controller references name.
+  meta.uid ??=
+    observed
+      .flatMap((o) => o.metadata.ownerReferences ?? [])
+      .find((r) => r.controller === true && r.kind === PARENT.kind && r.name === meta.name)?.uid ?? uid();
+  meta.generation ??= 1;
+  meta.creationTimestamp ??= options.now;
+  // A live parent carries the CompositeController's finalizer; the finalize pass relies on it.
+  if (!(meta.finalizers ?? []).includes(COMPOSITE_FINALIZER))
+    meta.finalizers = [...(meta.finalizers ?? []), COMPOSITE_FINALIZER];
+  meta.namespace = namespace;
+  return parent;
+}
+
+/**
+ * Observed objects go in as they are, in the parent's namespace by default. A custom resource
+ * nobody controls and without the selector label (a file written by hand, or by `render`) is
+ * labelled as this parent's child, so that the claim adopts it as Metacontroller would have
+ * created it.
+ */
+function asObserved(object: Obj, parent: Obj): Obj {
+  const copy = clone(object);
+  copy.metadata.namespace ||= parent.metadata.namespace ?? 'default';
+  const controlled = (copy.metadata.ownerReferences ?? []).some((r) => r.controller === true);
+  if (
+    CHILD_KIND_NAMES.has(copy.kind) &&
+    !controlled &&
+    copy.metadata.labels?.[CONTROLLER_UID_LABEL] === undefined
+  ) {
+    copy.metadata.labels = {
+      ...(copy.metadata.labels ?? {}),
+      [CONTROLLER_UID_LABEL]: parent.metadata.uid ?? '',
+    };
+  }
+  return copy;
+}
+
+function invalidReason(status: Record<string, unknown>): string | undefined {
+  const conditions = Array.isArray(status.conditions)
+    ? (status.conditions as Array<Record<string, unknown>>)
+    : [];
+  const invalid = conditions.find((c) => c.type === 'InvalidSpec' && c.status === 'True');
+  return invalid ? String(invalid.message) : undefined;
+}
+
+/** The deletion plan when finalizing (every component with something to remove), else for disabled ones. */
+function planFor(
+  parent: Obj,
+  status: Record<string, unknown>,
+  finalizing: boolean,
+): DeletionPlan | undefined {
+  const parsed = WeightsAndBiasesSpec.safeParse(parent.spec ?? {});
+  if (!parsed.success) return undefined;
+  const ref = parentRef({
+    ...parent,
+    metadata: {
+      ...parent.metadata,
+      namespace: parent.metadata.namespace ?? 'default',
+      uid: parent.metadata.uid ?? '',
+    },
+  });
+  const { spec } = resolveSpec(parsed.data, ref);
+  const disabled = COMPONENTS.filter((c) => !c.select(spec).enabled).map((c) => c.name);
+  // A disabled component still being removed has a state other than Disabled.
+  const removing = disabled.filter((name) => {
+    const state = (status[`${name}Status`] as { state?: unknown } | undefined)?.state;
+    return state !== undefined && state !== 'Disabled';
+  });
+  if (finalizing) return deletionPlan(spec, ref, removing);
+  if (disabled.length === 0) return undefined;
+  const plan = deletionPlan(spec, ref, disabled);
+  return { ...plan, components: plan.components.filter((c) => disabled.includes(c.component)) };
+}
+
+// ---- output ------------------------------------------------------------------------------------
+
+const MASK = '(masked)';
+
+function mask(attachment: unknown): unknown {
+  const copy = clone(attachment) as Record<string, unknown>;
+  for (const field of ['data', 'stringData']) {
+    const values = copy[field];
+    if (isRecord(values)) copy[field] = Object.fromEntries(Object.keys(values).map((k) => [k, MASK]));
+  }
+  return copy;
+}
+
+export function formatRender(
+  result: RenderResult,
+  parent: Obj,
+  options: { output: 'yaml' | 'json'; showSecrets: boolean; now: string },
+): string {
+  const attachments = options.showSecrets ? result.attachments : result.attachments.map(mask);
+  if (options.output === 'json') {
+    const body = {
+      children: result.children,
+      attachments,
+      status: result.status,
+      ...(result.deletionPlan ? { deletionPlan: result.deletionPlan } : {}),
+      ...(result.finalized !== undefined ? { finalized: result.finalized } : {}),
+    };
+    return `${JSON.stringify(body, null, 2)}\n`;
+  }
+  const header = [
+    `# wandb-hooks render: WeightsAndBiases ${parent.metadata.namespace}/${parent.metadata.name}, ${result.hook} at ${options.now}`,
+    `# ${result.children.length} children, ${result.attachments.length} Secret attachments${options.showSecrets ? '' : ' (values masked; --show-secrets prints them)'}`,
+    ...(result.finalized !== undefined ? [`# finalized: ${result.finalized}`] : []),
+    ...planComment(result.deletionPlan),
+  ];
+  const documents = [
+    {
+      apiVersion: parent.apiVersion,
+      kind: parent.kind,
+      metadata: { name: parent.metadata.name, namespace: parent.metadata.namespace },
+      status: result.status,
+    },
+    ...result.children,
+    ...attachments,
+  ];
+  return `${header.join('\n')}\n${documents.map((d) => `---\n${stringify(d, { lineWidth: 0 })}`).join('')}`;
+}
+
+function planComment(plan: DeletionPlan | undefined): string[] {
+  if (!plan) return [];
+  return [
+    `# deletion plan: ${plan.order}`,
+    ...plan.components.flatMap((entry) => [
+      `#   ${entry.component} (${entry.policy}): removes ${entry.removes.join(', ') || 'nothing'}`,
+      `#     volumes: ${entry.volumes}`,
+      `#     credentials: ${entry.credentials}`,
+      ...(entry.manual ? [`#     manual step: ${entry.manual}`] : []),
+    ]),
+  ];
+}
+
+export const RENDER_USAGE = `usage: wandb-hooks render -f PARENT [--observed OBJECTS] [--finalizing] [--now TIME] [-o yaml|json] [--show-secrets] [--seed SEED]
+
+Prints what the hooks answer for PARENT (a WeightsAndBiases, YAML or JSON, "-" for stdin): the
+desired children, the Secret attachments, the status, and the deletion plan (with --finalizing,
+or for disabled components). Without --observed: the state a fresh install converges to.
+
+  -f, --file PARENT        the parent
+      --observed OBJECTS   objects the cluster holds (children, Secrets, PVCs, StatefulSets; multi-document or a List)
+      --finalizing         render the finalize hook, as after kubectl delete
+      --now TIME           the hooks' clock (RFC 3339; default: now)
+  -o, --output FORMAT      yaml (default) or json
+      --show-secrets       print Secret values instead of masking them
+      --seed SEED          seed for generated credentials and uids (default: wandb-hooks)
+`;
+
+const RENDER_FLAGS: FlagSpec[] = [
+  { name: 'file', short: 'f', value: true },
+  { name: 'observed', value: true },
+  { name: 'finalizing', value: false },
+  { name: 'now', value: true },
+  { name: 'output', short: 'o', value: true },
+  { name: 'show-secrets', value: false },
+  { name: 'seed', value: true },
+  { name: 'help', short: 'h', value: false },
+];
+
+export const DEFAULT_SEED = 'wandb-hooks';
+
+export function runRender(argv: readonly string[], io: Io = processIo): number {
+  try {
+    const flags = parseFlags(argv, RENDER_FLAGS);
+    if (flags.has('help')) {
+      io.stdout(RENDER_USAGE);
+      return 0;
+    }
+    const file = flags.get('file');
+    if (file === undefined) throw new UsageError('-f PARENT is required');
+    const output = flags.get('output') ?? 'yaml';
+    if (output !== 'yaml' && output !== 'json')
+      throw new UsageError(`-o must be yaml or json, not "${output}"`);
+    const observedFile = flags.get('observed');
+    if (file === '-' && observedFile === '-')
+      throw new UsageError('only one of -f and --observed can read stdin');
+    const now = timeFlag(flags.get('now'));
+    const finalizing = flags.has('finalizing');
+    const parent = loadParent(file, io);
+    const observed = observedFile === undefined ? [] : readObjects(observedFile, io);
+    const result = render(parent, observed, { now, finalizing, seed: flags.get('seed') ?? DEFAULT_SEED });
+    io.stdout(formatRender(result, parent, { output, showSecrets: flags.has('show-secrets'), now }));
+    if (result.invalid !== undefined) {
+      io.stderr(`wandb-hooks render: the spec is invalid, so the hooks change nothing: ${result.invalid}\n`);
+      return 1;
+    }
+    return 0;
+  } catch (error) {
+    return reportError('render', error, RENDER_USAGE, io);
+  }
+}
+
+/** Usage errors exit 2 with the usage, bad input 1; anything else is a bug and is rethrown. */
+export function reportError(command: string, error: unknown, usage: string, io: Io): number {
+  if (error instanceof UsageError) {
+    io.stderr(`wandb-hooks ${command}: ${error.message}\n\n${usage}`);
+    return 2;
+  }
+  if (error instanceof InputError || error instanceof HookError || error instanceof ApiError) {
+    io.stderr(`wandb-hooks ${command}: ${error.message}\n`);
+    return 1;
+  }
+  throw error;
+}
