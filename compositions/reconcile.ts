@@ -248,6 +248,7 @@ function remove(b: Bound, previous: PreviousStatus): ComponentResult {
   const consequences = `volumes ${plan.volumes}${plan.manual ? `; to remove them run: ${plan.manual}` : ''}`;
   let children: Child[];
   let finding: Finding;
+  let summary: string;
   if (waiting.length > 0 || !started) {
     children = keep;
     finding = {
@@ -260,6 +261,8 @@ function remove(b: Bound, previous: PreviousStatus): ComponentResult {
           : `${why}; the ${plan.policy} knobs are in effect; ${names(present)} will be deleted on the next sync; ${consequences}`,
       implies: 'Unavailable',
     };
+    summary =
+      waiting.length > 0 ? `waiting for the ${plan.policy} knobs on ${names(waiting)}` : `${plan.policy} knobs in effect`;
   } else {
     children = [];
     finding = {
@@ -269,6 +272,7 @@ function remove(b: Bound, previous: PreviousStatus): ComponentResult {
       message: `${why}; waiting until ${names(present)} ${present.length === 1 ? 'is' : 'are'} gone; ${consequences}`,
       implies: 'Unavailable',
     };
+    summary = `waiting until ${names(present)} ${present.length === 1 ? 'is' : 'are'} gone`;
   }
   const pendingDelete: Finding[] = present.map((o) => ({
     type: conditionFor(component, o),
@@ -279,7 +283,7 @@ function remove(b: Bound, previous: PreviousStatus): ComponentResult {
   }));
   return {
     children,
-    outcome: { name: component.name, enabled: false, findings: [...pendingDelete, finding] },
+    outcome: { name: component.name, enabled: false, findings: [...pendingDelete, finding], summary },
     remaining: present.length,
   };
 }

@@ -18,6 +18,8 @@ export interface ComponentOutcome {
   readonly fixedState?: State;
   /** The connection Secret, once observed: `status.<component>Status.connection.url` points at its `url`. */
   readonly connectionSecret?: string;
+  /** A short account for the Ready condition, where the findings are too long to repeat (removal). */
+  readonly summary?: string;
 }
 
 export type StatusKey = `${ComponentName}Status`;
@@ -45,6 +47,7 @@ export function componentState(outcome: ComponentOutcome): State {
 
 /** `mysql is Pending: MySQLReportedReady: …`: the component, its state and the findings behind it. */
 function explain(outcome: ComponentOutcome, state: State): string {
+  if (outcome.summary) return `${outcome.name}: ${outcome.summary}`;
   const causes = outcome.findings.filter((f) => f.implies === state).map((f) => `${f.type}: ${f.message}`);
   return causes.length > 0
     ? `${outcome.name} is ${state}: ${causes.join(', ')}`
