@@ -262,7 +262,9 @@ function remove(b: Bound, previous: PreviousStatus): ComponentResult {
       implies: 'Unavailable',
     };
     summary =
-      waiting.length > 0 ? `waiting for the ${plan.policy} knobs on ${names(waiting)}` : `${plan.policy} knobs in effect`;
+      waiting.length > 0
+        ? `waiting for the ${plan.policy} knobs on ${names(waiting)}`
+        : `${plan.policy} knobs in effect`;
   } else {
     children = [];
     finding = {

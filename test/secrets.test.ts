@@ -310,17 +310,26 @@ describe('what a retained deployment needs to come back (decision 8)', () => {
 
   test('a component disabled under retain keeps the Secrets its data needs while its volumes exist', () => {
     const enabled = { kafka: { enabled: true }, minio: { enabled: true } };
-    const first = syncSecrets(decoratorRequest(enabled, [], [...operatorResources(), kafkaPvc, minioPvc]), { random: seededRandom(1) });
+    const first = syncSecrets(decoratorRequest(enabled, [], [...operatorResources(), kafkaPvc, minioPvc]), {
+      random: seededRandom(1),
+    });
     const attached = asObserved(first.attachments);
     const disabled = { kafka: { enabled: false }, minio: { enabled: false } };
-    const kept = syncSecrets(decoratorRequest(disabled, attached, [kafkaPvc, minioPvc]), { random: seededRandom(2) });
-    expect(kept.attachments.map((a) => a.metadata.name)).toEqual(['wandb-kafka-cluster-id', 'wandb-minio-config']);
+    const kept = syncSecrets(decoratorRequest(disabled, attached, [kafkaPvc, minioPvc]), {
+      random: seededRandom(2),
+    });
+    expect(kept.attachments.map((a) => a.metadata.name)).toEqual([
+      'wandb-kafka-cluster-id',
+      'wandb-minio-config',
+    ]);
     const before = values(first.attachments);
     expect(values(kept.attachments)).toEqual({
       'wandb-kafka-cluster-id': before['wandb-kafka-cluster-id'],
       'wandb-minio-config': before['wandb-minio-config'],
     });
-    expect(syncSecrets(decoratorRequest(disabled, attached, []), { random: seededRandom(2) }).attachments).toEqual([]);
+    expect(
+      syncSecrets(decoratorRequest(disabled, attached, []), { random: seededRandom(2) }).attachments,
+    ).toEqual([]);
   });
 
   test('a recreated parent reads the recorded cluster ID back before Strimzi reports one', () => {

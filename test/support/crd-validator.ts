@@ -28,7 +28,7 @@
  * The CRD folder is `<repoRoot>/../shared/crds`, or `$WANDB_SHARED_DIR/crds` when that variable is set.
  * All CRD files are parsed once (about 1 s); each (apiVersion, kind) validator is compiled lazily, once.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Ajv, type ErrorObject, type Format, type SchemaObject, type ValidateFunction } from 'ajv';
 import { parseAllDocuments } from 'yaml';
