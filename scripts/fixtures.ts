@@ -1159,6 +1159,9 @@ add(
   compositeRequest(install('small', SMALL, 'operators-ready', before(1)).at(NOW)),
 );
 
+// A resync of a converged parent: nothing changes, whatever the clock says.
+add('sync', 'dev-steady-state', compositeRequest(install('dev', DEV, 'ready', before(HOUR)).at(NOW)));
+
 // kafka.storageSize grown: Metacontroller updated the pool, Strimzi has not reconciled it yet.
 {
   const cluster = install('small', SMALL, 'ready', before(HOUR));

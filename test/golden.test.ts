@@ -112,6 +112,18 @@ describe.each(Object.keys(ROUTES) as Route[])('POST %s fixtures', (route) => {
   });
 });
 
+test('dev-steady-state: a converged parent resynced at any time gets back exactly its status and children', async () => {
+  const later = testApp({ clock: () => '2030-06-01T12:00:00Z' });
+  const body = JSON.parse(
+    readFileSync(new URL('./fixtures/sync/dev-steady-state/request.json', import.meta.url), 'utf8'),
+  );
+  const response = await request(later.app).post('/sync').send(body).expect(200);
+  const { observedGeneration: _generation, ...previous } = body.parent.status;
+  expect(response.body.status).toEqual(previous);
+  expect(response.body.status.ready).toBe(true);
+  expect(response.body.resyncAfterSeconds).toBe(600);
+});
+
 test('the fixture set tells the whole story (scripts/fixtures.ts writes exactly these)', () => {
   const all = (Object.keys(ROUTES) as Route[]).flatMap((route) =>
     scenarios(route).map((s) => `${route}/${s}`),
@@ -120,6 +132,7 @@ test('the fixture set tells the whole story (scripts/fixtures.ts writes exactly 
     'sync/dev-all-ready',
     'sync/dev-fresh-install',
     'sync/dev-secrets-ready',
+    'sync/dev-steady-state',
     'sync/invalid-spec-foreign-namespace',
     'sync/invalid-spec-kafka-scale',
     'sync/kafka-recreated-over-retained-volumes',
