@@ -43,7 +43,13 @@ export interface SyncResult {
   readonly finalized?: boolean;
 }
 
-type Bound = { component: Component<unknown>; context: ComponentContext<unknown>; enabled: boolean };
+interface Bound {
+  readonly component: Component<unknown>;
+  readonly context: ComponentContext<unknown>;
+  readonly enabled: boolean;
+  /** The component's desired children, computed once per call. */
+  readonly desired: () => Child[];
+}
 
 /** The sync and finalize hooks (`request.finalizing` tells them apart). */
 export function reconcile(request: CompositeSyncRequest, env: Environment): SyncResult {
@@ -64,7 +70,14 @@ export function reconcile(request: CompositeSyncRequest, env: Environment): Sync
 
   const bound: Bound[] = COMPONENTS.map((component) => {
     const own = component.select(spec);
-    return { component, enabled: own.enabled, context: { parent, spec: own, observed, related } };
+    const context: ComponentContext<unknown> = { parent, spec: own, observed, related };
+    let desired: Child[] | undefined;
+    return {
+      component,
+      enabled: own.enabled,
+      context,
+      desired: () => (desired ??= component.desired(context)),
+    };
   });
   const refused = finalizing ? [] : bound.filter((b) => b.enabled).flatMap(refusedEdits);
   if (problems.length > 0 || refused.length > 0) {
@@ -114,7 +127,7 @@ function write(b: Bound): ComponentResult {
     .filter((name) => !context.related.has(RELATED_KINDS.Secret, name));
   const children: Child[] = [];
   const findings: Finding[] = [];
-  for (const child of component.desired(context)) {
+  for (const child of b.desired()) {
     const type = conditionFor(component, child);
     const who = `${child.kind} ${child.metadata.name}`;
     if (context.observed.has(child, child.metadata.name)) {
@@ -207,7 +220,7 @@ function connectionInfo(
 function refusedEdits(b: Bound): string[] {
   const specific = b.component.refusedEdits(b.context);
   if (specific.length > 0) return specific;
-  const desired = b.component.desired(b.context);
+  const desired = b.desired();
   return ownObserved(b)
     .filter((o) => !desired.some((d) => sameKind(d, o) && d.metadata.name === o.metadata.name))
     .map(
@@ -233,7 +246,7 @@ function remove(b: Bound, previous: PreviousStatus): ComponentResult {
       remaining: 0,
     };
   }
-  const desired = component.desired(context);
+  const desired = b.desired();
   const keep = present.map(
     (o) => desired.find((d) => sameKind(d, o) && d.metadata.name === o.metadata.name) ?? freeze(o),
   );
