@@ -3,6 +3,7 @@
 import type { Finding } from './conditions.js';
 import type { Child, KindRef, KubeObject, ObservedObjects } from './kube.js';
 import type { RelatedResourceRule } from './metacontroller.js';
+import { trimEnd } from './names.js';
 import type { ComponentName } from './parent.js';
 import type { ParentRef, ResolvedSpec, RetentionMode } from './presets.js';
 
@@ -74,7 +75,7 @@ export function childLabels(parent: ParentRef, component: ComponentName): Record
 
 /** Label values are limited to 63 characters; parent names may be longer. */
 export function instanceLabel(parentName: string): string {
-  return parentName.length <= 63 ? parentName : parentName.slice(0, 63).replace(/[-.]+$/, '');
+  return parentName.length <= 63 ? parentName : trimEnd(parentName.slice(0, 63), '-.');
 }
 
 /** The Secret holding a component's connection details (`url` and parts), as in the reference. */

@@ -73,6 +73,15 @@ export function readConditions(value: unknown): Condition[] {
   );
 }
 
+/** metav1.Condition's message limit; a longer one would make the API server reject the status. */
+export const MAX_CONDITION_MESSAGE = 32768;
+
+export function capMessage(message: string): string {
+  if (message.length <= MAX_CONDITION_MESSAGE) return message;
+  const note = ' … (truncated)';
+  return message.slice(0, MAX_CONDITION_MESSAGE - note.length) + note;
+}
+
 /**
  * Stamp findings into conditions: sorted by type, one per type (the last finding of a type wins),
  * lastTransitionTime carried over from `previous` while the status is unchanged.
@@ -93,7 +102,7 @@ export function stampConditions(
         type: finding.type,
         status: finding.status,
         reason: finding.reason,
-        message: finding.message,
+        message: capMessage(finding.message),
         lastTransitionTime: before && before.status === finding.status ? before.lastTransitionTime : now,
         observedGeneration: generation,
       };

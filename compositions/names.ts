@@ -32,11 +32,18 @@ export type BudgetedComponent = keyof typeof BASE_NAME_BUDGETS;
 export function fitName(name: string, max: number): string {
   let label = name.toLowerCase().replace(/[^-a-z0-9]/g, '-');
   if (!/^[a-z]/.test(label)) label = `w${label}`;
-  label = label.replace(/-+$/, '');
+  label = trimEnd(label, '-');
   if (label.length <= max) return label;
   const suffix = stableHash(name).slice(0, 5);
-  const prefix = label.slice(0, max - suffix.length - 1).replace(/-+$/, '');
+  const prefix = trimEnd(label.slice(0, max - suffix.length - 1), '-');
   return `${prefix}-${suffix}`;
+}
+
+/** `text` without trailing `characters`; a loop, since /[-]+$/ backtracks quadratically on long runs. */
+export function trimEnd(text: string, characters: string): string {
+  let end = text.length;
+  while (end > 0 && characters.includes(text.charAt(end - 1))) end--;
+  return text.slice(0, end);
 }
 
 /** Why a user-given base name cannot be used for `component`, or undefined when it can. */

@@ -1,7 +1,8 @@
 // Kubernetes resource quantities (k8s.io/apimachinery/pkg/api/resource): parse and compare,
 // so that a storage size that does not parse, or shrinks, is caught before an operator sees it.
 
-const QUANTITY = /^([+-]?(?:\d+\.?\d*|\.\d+))(Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E|[eE][+-]?\d+)?$/;
+// The fraction is optional as a whole: `\d+\.?\d*` would backtrack quadratically on long digit runs.
+const QUANTITY = /^([+-]?(?:\d+(?:\.\d*)?|\.\d+))(Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E|[eE][+-]?\d+)?$/;
 
 const SUFFIX_FACTORS: Readonly<Record<string, number>> = {
   '': 1,

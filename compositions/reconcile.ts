@@ -85,11 +85,21 @@ export function reconcile(request: CompositeSyncRequest, env: Environment): Sync
   }
 
   const results = bound.map((b) => (finalizing || !b.enabled ? remove(b, previous) : write(b)));
-  const children = results.flatMap((r) => r.children).sort(compareObjects);
+  // A child of a kind no component owns means the controller manifest and this code disagree (an
+  // upgrade half done): keep it exactly as it is, since omitting it would delete it.
+  const unowned = observed.all.filter(
+    (o) => !COMPONENTS.some((c) => c.kinds.some((k) => sameKind(o, k.ref))),
+  );
+  const children = [...results.flatMap((r) => r.children), ...unowned.map(freeze)].sort(compareObjects);
   const summary = summarize(
     results.map((r) => r.outcome),
     previous,
-    { now: env.now, generation: parent.generation, finalizing },
+    {
+      now: env.now,
+      generation: parent.generation,
+      finalizing,
+      unowned: unowned.map((o) => `${o.kind} ${o.metadata.name}`),
+    },
   );
   return {
     status: summary.status,

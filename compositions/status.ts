@@ -65,7 +65,7 @@ export interface Summary {
 export function summarize(
   outcomes: readonly ComponentOutcome[],
   previous: PreviousStatus,
-  context: { now: string; generation: number; finalizing: boolean },
+  context: { now: string; generation: number; finalizing: boolean; unowned?: readonly string[] },
 ): Summary {
   const { now, generation } = context;
   const states = outcomes.map((outcome) => ({ outcome, state: componentState(outcome) }));
@@ -108,9 +108,25 @@ export function summarize(
     };
   }
 
+  const unowned = context.unowned ?? [];
+  const topLevel = [
+    readyFinding,
+    ...(unowned.length > 0
+      ? [
+          {
+            type: 'UnknownChildren',
+            status: 'True' as const,
+            reason: 'KindNotOwned',
+            message:
+              `kept unchanged, since no component owns their kind: ${unowned.join(', ')}; ` +
+              'the CompositeController manifest and the hook image are from different versions',
+          },
+        ]
+      : []),
+  ];
   const status: WeightsAndBiasesStatus = {
     ready,
-    conditions: stampConditions([readyFinding], previous.conditions, now, generation),
+    conditions: stampConditions(topLevel, previous.conditions, now, generation),
   };
   for (const { outcome, state } of states) {
     status[statusKey(outcome.name)] = {

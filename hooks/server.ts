@@ -77,8 +77,12 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
           resolve();
         }, config.SHUTDOWN_GRACE_MS);
         force.unref();
+        // Keep-alive connections whose last request finishes during the drain become idle only then.
+        const sweep = setInterval(() => server.closeIdleConnections(), 50);
+        sweep.unref();
         server.close(() => {
           clearTimeout(force);
+          clearInterval(sweep);
           resolve();
         });
         server.closeIdleConnections();
