@@ -7,12 +7,20 @@ import { CompositeSyncResponse, DecoratorSyncResponse, type DesiredObject } from
 
 const OWNED_KINDS = Object.values(CHILD_KINDS);
 
-/** Problems with a composite response; empty when it may be sent. */
-export function checkCompositeResponse(response: unknown, parentNamespace: string): string[] {
+/**
+ * Problems with a composite response; empty when it may be sent. `observedKinds` are the kinds the
+ * request carried: the controller declares them, so a child of one may be returned unchanged.
+ */
+export function checkCompositeResponse(
+  response: unknown,
+  parentNamespace: string,
+  observedKinds: ReadonlyArray<{ apiVersion: string; kind: string }> = [],
+): string[] {
   const parsed = CompositeSyncResponse.safeParse(response);
   if (!parsed.success) return parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+  const declared = [...OWNED_KINDS, ...observedKinds];
   const problems = checkObjects(parsed.data.children, parentNamespace, (child) =>
-    OWNED_KINDS.some((k) => sameKind(child, k)),
+    declared.some((k) => sameKind(child, k)),
   );
   if (typeof parsed.data.status.ready !== 'boolean') problems.push('status.ready must be a boolean');
   return problems;
@@ -46,4 +54,16 @@ export function checkDecoratorResponse(response: unknown, parentNamespace: strin
     parentNamespace,
     (o) => o.apiVersion === 'v1' && o.kind === 'Secret',
   );
+}
+
+/** The kinds of the objects in a Metacontroller object map (`children` of a request). */
+export function kindsIn(
+  map: Readonly<Record<string, Readonly<Record<string, { apiVersion: string; kind: string }>>>>,
+): Array<{ apiVersion: string; kind: string }> {
+  const kinds = new Map<string, { apiVersion: string; kind: string }>();
+  for (const group of Object.values(map)) {
+    for (const { apiVersion, kind } of Object.values(group))
+      kinds.set(`${apiVersion} ${kind}`, { apiVersion, kind });
+  }
+  return [...kinds.values()];
 }

@@ -262,8 +262,7 @@ function remove(b: Bound, previous: PreviousStatus): ComponentResult {
   );
   const waiting = present.filter((o) => !component.knobsInEffect(context, o));
   const removalType = `${component.title}Removal`;
-  const started =
-    previous.components[component.name]?.conditions?.some((c) => c.type === removalType) ?? false;
+  const started = previous.componentConditions[component.name]?.some((c) => c.type === removalType) ?? false;
   const names = (objects: KubeObject[]) => objects.map((o) => `${o.kind} ${o.metadata.name}`).join(', ');
   const why = enabled ? 'the parent is being deleted' : `spec.${component.name}.enabled is false`;
 
@@ -376,7 +375,7 @@ function orphaned(
 function keptComponentStatuses(previous: PreviousStatus) {
   return Object.fromEntries(
     COMPONENT_NAMES.flatMap((name) => {
-      const status = previous.components[name];
+      const status = previous.component(name);
       return status ? [[`${name}Status`, status]] : [];
     }),
   );

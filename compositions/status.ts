@@ -28,17 +28,29 @@ export const statusKey = (name: ComponentName): StatusKey => `${name}Status`;
 /** The previous status from the request, read defensively: it may come from another writer. */
 export interface PreviousStatus {
   readonly conditions: ReturnType<typeof readConditions>;
-  readonly components: Partial<Record<ComponentName, ComponentStatus>>;
+  /** Each component's previous conditions (for lastTransitionTime), read cheaply on every sync. */
+  readonly componentConditions: Partial<Record<ComponentName, ReturnType<typeof readConditions>>>;
+  /** Each component's previous status when it is valid as a whole (kept as it is for an invalid spec). */
+  readonly component: (name: ComponentName) => ComponentStatus | undefined;
 }
 
 export function readPreviousStatus(value: unknown, names: readonly ComponentName[]): PreviousStatus {
   const status = value !== null && typeof value === 'object' ? (value as Record<string, unknown>) : {};
-  const components: Partial<Record<ComponentName, ComponentStatus>> = {};
+  const componentConditions: Partial<Record<ComponentName, ReturnType<typeof readConditions>>> = {};
   for (const name of names) {
-    const parsed = ComponentStatus.safeParse(status[statusKey(name)]);
-    if (parsed.success) components[name] = parsed.data;
+    const own = status[statusKey(name)];
+    if (own !== null && typeof own === 'object') {
+      componentConditions[name] = readConditions((own as Record<string, unknown>).conditions);
+    }
   }
-  return { conditions: readConditions(status.conditions), components };
+  return {
+    conditions: readConditions(status.conditions),
+    componentConditions,
+    component: (name) => {
+      const parsed = ComponentStatus.safeParse(status[statusKey(name)]);
+      return parsed.success ? parsed.data : undefined;
+    },
+  };
 }
 
 export function componentState(outcome: ComponentOutcome): State {
@@ -134,7 +146,7 @@ export function summarize(
       state,
       conditions: stampConditions(
         outcome.findings,
-        previous.components[outcome.name]?.conditions ?? [],
+        previous.componentConditions[outcome.name] ?? [],
         now,
         generation,
       ),

@@ -4,7 +4,7 @@ import { timingSafeEqual } from 'node:crypto';
 import express, { type Request, type RequestHandler, type Response } from 'express';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
-import { checkCompositeResponse, checkDecoratorResponse } from '../compositions/checks.js';
+import { checkCompositeResponse, checkDecoratorResponse, kindsIn } from '../compositions/checks.js';
 import type { RandomSource } from '../compositions/credentials.js';
 import { formatIssues } from '../compositions/issues.js';
 import {
@@ -125,7 +125,11 @@ export function createApp(deps: AppDependencies): { app: express.Express; lifecy
   const composite = (name: 'sync' | 'finalize') =>
     hook(name, CompositeSyncRequest, (request, now) => {
       const body = reconcile(request, { now });
-      const problems = checkCompositeResponse(body, request.parent.metadata.namespace);
+      const problems = checkCompositeResponse(
+        body,
+        request.parent.metadata.namespace,
+        kindsIn(request.children),
+      );
       if (problems.length > 0)
         throw new Error(`refusing to send an invalid ${name} response: ${problems.join('; ')}`);
       const invalid = body.status.conditions?.some((c) => c.type === 'InvalidSpec') ?? false;

@@ -2,7 +2,7 @@
 // CompositeController (generateSelector, finalize hook, customize) and a DecoratorController that
 // call the production hook functions exactly as the HTTP handlers do, through the same request
 // schemas and response checks, and apply the answers with dynamic-apply's three-way merge.
-import { checkCompositeResponse, checkDecoratorResponse } from '../../compositions/checks.js';
+import { checkCompositeResponse, checkDecoratorResponse, kindsIn } from '../../compositions/checks.js';
 import type { RandomSource } from '../../compositions/credentials.js';
 import { LAST_APPLIED_ANNOTATION } from '../../compositions/freeze.js';
 import { formatIssues } from '../../compositions/issues.js';
@@ -99,7 +99,7 @@ export function callCompositeHook(
   const parsed = parseRequest(CompositeSyncRequest, request, 'sync');
   const hook = parsed.finalizing ? 'finalize' : 'sync';
   const body = reconcile(parsed, { now });
-  const problems = checkCompositeResponse(body, parsed.parent.metadata.namespace);
+  const problems = checkCompositeResponse(body, parsed.parent.metadata.namespace, kindsIn(parsed.children));
   if (problems.length > 0) throw new HookError(`invalid ${hook} response: ${problems.join('; ')}`);
   return { request: parsed, response: wire(body) as CompositeSyncResponse };
 }
