@@ -102,21 +102,26 @@ describe('Secrets created by Strimzi with propagated labels and controller: fals
   test.each([
     ['Secret', ['wandb-kafka-cluster-ca-cert']],
     ['PersistentVolumeClaim', ['data-0-wandb-kafka-wandb-kafka-node-pool-0', 'wandb-redis-wandb-redis-0']],
-  ])('declared as a child kind, %s objects the operators label are adopted, then kept and reported', (kind, victims) => {
-    const childResources: KindInfo[] = [...DEFAULT_CHILD_RESOURCES, kindInfo('v1', kind) as KindInfo];
-    const simulation = new Simulation({ now: '2026-01-01T00:00:00Z', childResources });
-    simulation.apply(parent());
-    for (let round = 0; round < 6; round++) simulation.round();
-    const events = simulation.rounds
-      .flatMap((r) => r.events)
-      .filter((e) => e.kind === kind && victims.includes(e.name));
-    for (const name of victims) {
-      const mine = events.filter((e) => e.name === name && e.actor === 'metacontroller/wandb-infra');
-      expect(mine.find((e) => e.verb === 'update')?.detail).toMatch(/^adopted/);
-      expect(mine.map((e) => e.verb)).not.toContain('removed');
-    }
-    const status = simulation.parent('wandb', 'wandb')?.status as { conditions?: Array<{ type: string; message: string }> };
-    const unknown = status.conditions?.find((c) => c.type === 'UnknownChildren');
-    for (const name of victims) expect(unknown?.message).toContain(`${kind} ${name}`);
-  });
+  ])(
+    'declared as a child kind, %s objects the operators label are adopted, then kept and reported',
+    (kind, victims) => {
+      const childResources: KindInfo[] = [...DEFAULT_CHILD_RESOURCES, kindInfo('v1', kind) as KindInfo];
+      const simulation = new Simulation({ now: '2026-01-01T00:00:00Z', childResources });
+      simulation.apply(parent());
+      for (let round = 0; round < 6; round++) simulation.round();
+      const events = simulation.rounds
+        .flatMap((r) => r.events)
+        .filter((e) => e.kind === kind && victims.includes(e.name));
+      for (const name of victims) {
+        const mine = events.filter((e) => e.name === name && e.actor === 'metacontroller/wandb-infra');
+        expect(mine.find((e) => e.verb === 'update')?.detail).toMatch(/^adopted/);
+        expect(mine.map((e) => e.verb)).not.toContain('removed');
+      }
+      const status = simulation.parent('wandb', 'wandb')?.status as {
+        conditions?: Array<{ type: string; message: string }>;
+      };
+      const unknown = status.conditions?.find((c) => c.type === 'UnknownChildren');
+      for (const name of victims) expect(unknown?.message).toContain(`${kind} ${name}`);
+    },
+  );
 });

@@ -257,7 +257,10 @@ describe('robustness of the HTTP edge (real server, loopback)', () => {
 
   test('deep nesting (up to 200 000 levels) in spec, status, children and annotations → answered in time', async () => {
     const places: ReadonlyArray<readonly [string, (r: SyncRequestBody) => void]> = [
-      ['parent spec', (r) => Object.assign(r.parent.spec as object, { wandb: { hostname: 'x', extra: '__REPLACED__' } })],
+      [
+        'parent spec',
+        (r) => Object.assign(r.parent.spec as object, { wandb: { hostname: 'x', extra: '__REPLACED__' } }),
+      ],
       ['parent status', (r) => Object.assign(r.parent.status as object, { mysqlStatus: '__REPLACED__' })],
       ['child spec', (r) => Object.assign(firstChild(r, KAFKA), { spec: '__REPLACED__' })],
       ['child status', (r) => Object.assign(firstChild(r, KAFKA), { status: '__REPLACED__' })],
@@ -272,7 +275,9 @@ describe('robustness of the HTTP edge (real server, loopback)', () => {
         fc.constantFrom('/sync', '/finalize', '/customize'),
         async ([, place], depth, shape, path) => {
           const deep =
-            shape === 'array' ? `${'['.repeat(depth)}1${']'.repeat(depth)}` : `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`;
+            shape === 'array'
+              ? `${'['.repeat(depth)}1${']'.repeat(depth)}`
+              : `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`;
           const body = withRawValue(FULL.request, place, deep);
           checkAnswer(path, body, await post(path, body));
         },
@@ -307,13 +312,25 @@ describe('robustness of the HTTP edge (real server, loopback)', () => {
       ['parent namespace', (r) => Object.assign(r.parent.metadata, { namespace: '__REPLACED__' })],
       ['parent label', (r) => Object.assign(r.parent.metadata, { labels: { big: '__REPLACED__' } })],
       ['child name', (r) => Object.assign(firstChild(r, TENANT).metadata, { name: '__REPLACED__' })],
-      ['child finalizer', (r) => Object.assign(firstChild(r, TENANT).metadata, { finalizers: ['__REPLACED__'] })],
+      [
+        'child finalizer',
+        (r) => Object.assign(firstChild(r, TENANT).metadata, { finalizers: ['__REPLACED__'] }),
+      ],
       [
         'last-applied annotation',
-        (r) => Object.assign(firstChild(r, KAFKA).metadata.annotations as object, { [LAST_APPLIED]: '__REPLACED__' }),
+        (r) =>
+          Object.assign(firstChild(r, KAFKA).metadata.annotations as object, {
+            [LAST_APPLIED]: '__REPLACED__',
+          }),
       ],
-      ['spec hostname', (r) => Object.assign(r.parent.spec as object, { wandb: { hostname: '__REPLACED__' } })],
-      ['spec storage size', (r) => Object.assign((r.parent.spec as { kafka: object }).kafka, { storageSize: '__REPLACED__' })],
+      [
+        'spec hostname',
+        (r) => Object.assign(r.parent.spec as object, { wandb: { hostname: '__REPLACED__' } }),
+      ],
+      [
+        'spec storage size',
+        (r) => Object.assign((r.parent.spec as { kafka: object }).kafka, { storageSize: '__REPLACED__' }),
+      ],
       ['spec key', (r) => Object.assign(r.parent.spec as object, { __REPLACED__: 1 })],
     ];
     await fc.assert(
@@ -366,7 +383,10 @@ describe('robustness of the HTTP edge (real server, loopback)', () => {
       fc.integer({ min: -1_000, max: 1_000 }),
       fc.constantFrom(0, -1, 2 ** 31, 2 ** 53, 1.5, -0.5),
     );
-    const quantity = fc.oneof(fc.string({ maxLength: 12 }), fc.constantFrom('1Gi', '-1Gi', '0', '1e400', '10Ti', ''));
+    const quantity = fc.oneof(
+      fc.string({ maxLength: 12 }),
+      fc.constantFrom('1Gi', '-1Gi', '0', '1e400', '10Ti', ''),
+    );
     const component = fc.record(
       {
         enabled: fc.oneof(fc.boolean(), fc.constant('yes')),
@@ -381,16 +401,22 @@ describe('robustness of the HTTP edge (real server, loopback)', () => {
     );
     const spec = fc.record(
       {
-        size: fc.oneof(fc.constantFrom('dev', 'small', 'huge', ''), fc.string({ maxLength: 10 }), fc.integer()),
+        size: fc.oneof(
+          fc.constantFrom('dev', 'small', 'huge', ''),
+          fc.string({ maxLength: 10 }),
+          fc.integer(),
+        ),
         autoCleanupEnabled: fc.oneof(fc.boolean(), fc.constant('true')),
         retentionPolicy: fc.record({ onDelete: fc.constantFrom('retain', 'purge', 'delete') }),
         mysql: component,
-        redis: fc.tuple(component, fc.record({ enabled: fc.boolean(), replicas }, { requiredKeys: [] })).map(
-          ([c, sentinel]) => ({ ...c, sentinel }),
-        ),
+        redis: fc
+          .tuple(component, fc.record({ enabled: fc.boolean(), replicas }, { requiredKeys: [] }))
+          .map(([c, sentinel]) => ({ ...c, sentinel })),
         kafka: component,
         minio: component,
-        clickhouse: fc.tuple(component, fc.string({ maxLength: 20 })).map(([c, version]) => ({ ...c, version })),
+        clickhouse: fc
+          .tuple(component, fc.string({ maxLength: 20 }))
+          .map(([c, version]) => ({ ...c, version })),
         unknownField: fc.jsonValue({ maxDepth: 2 }),
       },
       { requiredKeys: [] },
