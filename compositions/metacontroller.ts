@@ -22,9 +22,38 @@ export const KubeObjectSchema = z.looseObject({
   metadata: Metadata,
 });
 
+const isString = (v: unknown): v is string => typeof v === 'string';
+const isRecordOf = (v: unknown, item: (x: unknown) => boolean) =>
+  v === undefined ||
+  (v !== null && typeof v === 'object' && !Array.isArray(v) && Object.values(v).every(item));
+/** `KubeObjectSchema`'s checks, in place: a zod object schema copies every object, and requests carry many. */
+function isKubeObject(value: unknown): boolean {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
+  const o = value as { apiVersion?: unknown; kind?: unknown; metadata?: unknown };
+  if (!isString(o.apiVersion) || o.apiVersion === '' || !isString(o.kind) || o.kind === '') return false;
+  const m = o.metadata as Record<string, unknown> | null | undefined;
+  if (m === null || typeof m !== 'object' || Array.isArray(m)) return false;
+  return (
+    isString(m.name) &&
+    m.name !== '' &&
+    (m.namespace === undefined || isString(m.namespace)) &&
+    (m.uid === undefined || isString(m.uid)) &&
+    (m.generation === undefined || Number.isInteger(m.generation)) &&
+    (m.creationTimestamp === undefined || isString(m.creationTimestamp)) &&
+    (m.deletionTimestamp === undefined || isString(m.deletionTimestamp)) &&
+    isRecordOf(m.labels, isString) &&
+    isRecordOf(m.annotations, isString) &&
+    (m.finalizers === undefined || (Array.isArray(m.finalizers) && m.finalizers.every(isString))) &&
+    (m.ownerReferences === undefined || Array.isArray(m.ownerReferences))
+  );
+}
+const KubeObjectInPlace = z.custom<z.infer<typeof KubeObjectSchema>>(isKubeObject, {
+  error: 'must be a Kubernetes object: apiVersion, kind and metadata.name, metadata fields of their types',
+});
+
 /** `{ "<Kind>.<group>/<version>": { "<namespace>/<name>": object } }`; may be absent or null. */
 const ObjectMap = z
-  .record(z.string(), z.record(z.string(), KubeObjectSchema).nullable())
+  .record(z.string(), z.record(z.string(), KubeObjectInPlace).nullable())
   .nullable()
   .optional()
   .transform((map) =>
