@@ -1,0 +1,162 @@
+// Microbenchmarks: the pure sync function (`reconcile`) on each realistic request, the stages a /sync
+// call goes through, and how the cost grows with the number of observed children and related objects.
+// Run: npx tsx bench/micro.ts [--json]
+import { checkCompositeResponse } from '../compositions/checks.js';
+import { CompositeSyncRequest } from '../compositions/metacontroller.js';
+import { reconcile } from '../compositions/reconcile.js';
+import {
+  allScenarios,
+  BENCH_NOW,
+  FULL_PARENT,
+  type Scenario,
+  type SyncRequestBody,
+  withMoreChildren,
+  withMoreRelated,
+} from './requests.js';
+
+export interface Timing {
+  readonly name: string;
+  readonly iterations: number;
+  readonly medianUs: number;
+  readonly p90Us: number;
+  readonly p99Us: number;
+}
+
+const MAX_ITERATIONS = 20_000;
+const MAX_MS_PER_CASE = 4_000;
+const WARMUP_ITERATIONS = 500;
+
+/** Median and tail of one call's duration, over up to MAX_ITERATIONS calls or MAX_MS_PER_CASE. */
+export function time(name: string, fn: () => unknown, maxIterations = MAX_ITERATIONS): Timing {
+  for (let i = 0; i < Math.min(WARMUP_ITERATIONS, maxIterations); i++) fn();
+  const samples: number[] = [];
+  const deadline = performance.now() + MAX_MS_PER_CASE;
+  let sink = 0;
+  while (samples.length < maxIterations && performance.now() < deadline) {
+    const start = process.hrtime.bigint();
+    const result = fn();
+    samples.push(Number(process.hrtime.bigint() - start) / 1000);
+    if (result !== undefined) sink++;
+  }
+  if (sink < 0) console.log(sink); // keeps the calls observable
+  samples.sort((a, b) => a - b);
+  const at = (q: number) =>
+    samples[Math.min(samples.length - 1, Math.floor(q * samples.length))] ?? Number.NaN;
+  return { name, iterations: samples.length, medianUs: at(0.5), p90Us: at(0.9), p99Us: at(0.99) };
+}
+
+const BLOCKS = 10;
+const BLOCK_ITERATIONS = 1_000;
+
+/**
+ * The headline figures: blocks of each case in turn, so a drift of this shared machine hits every case
+ * alike; the figure is the median of the block medians (tails pooled over all blocks).
+ */
+export function interleaved(cases: ReadonlyArray<{ name: string; fn: () => unknown }>): Timing[] {
+  for (const c of cases) for (let i = 0; i < WARMUP_ITERATIONS; i++) c.fn();
+  const medians = cases.map(() => [] as number[]);
+  const pooled = cases.map(() => [] as number[]);
+  for (let block = 0; block < BLOCKS; block++) {
+    cases.forEach((c, i) => {
+      const samples: number[] = [];
+      for (let n = 0; n < BLOCK_ITERATIONS; n++) {
+        const start = process.hrtime.bigint();
+        c.fn();
+        samples.push(Number(process.hrtime.bigint() - start) / 1000);
+      }
+      samples.sort((a, b) => a - b);
+      medians[i]?.push(samples[samples.length >> 1] ?? Number.NaN);
+      pooled[i]?.push(...samples);
+    });
+  }
+  return cases.map((c, i) => {
+    const all = (pooled[i] ?? []).sort((a, b) => a - b);
+    const blockMedians = (medians[i] ?? []).sort((a, b) => a - b);
+    const at = (q: number) => all[Math.min(all.length - 1, Math.floor(q * all.length))] ?? Number.NaN;
+    return {
+      name: c.name,
+      iterations: all.length,
+      medianUs: blockMedians[blockMedians.length >> 1] ?? Number.NaN,
+      p90Us: at(0.9),
+      p99Us: at(0.99),
+    };
+  });
+}
+
+const parse = (request: SyncRequestBody) => CompositeSyncRequest.parse(JSON.parse(JSON.stringify(request)));
+
+export function runMicro(): { scenarios: Timing[]; stages: Timing[]; children: Timing[]; related: Timing[] } {
+  const all = allScenarios();
+  const full = all.find((s) => s.name === FULL_PARENT) as Scenario;
+
+  const scenarios = interleaved(
+    all.map((s) => {
+      const parsed = parse(s.request);
+      return {
+        name: `reconcile ${s.name} (${(s.body.length / 1024).toFixed(0)} KiB)`,
+        fn: () => reconcile(parsed, { now: BENCH_NOW }),
+      };
+    }),
+  );
+
+  // Where a /sync call on the full parent spends its time, stage by stage (the floor does 1 and 6).
+  const json = JSON.parse(full.body) as unknown;
+  const parsed = CompositeSyncRequest.parse(json);
+  const response = reconcile(parsed, { now: BENCH_NOW });
+  const namespace = parsed.parent.metadata.namespace;
+  const stages = [
+    time('1 JSON.parse(request body)', () => JSON.parse(full.body)),
+    time('2 CompositeSyncRequest.safeParse (zod)', () => CompositeSyncRequest.safeParse(json)),
+    time('3 reconcile', () => reconcile(parsed, { now: BENCH_NOW })),
+    time('4 checkCompositeResponse (zod)', () => checkCompositeResponse(response, namespace)),
+    time('5 JSON.stringify(response)', () => JSON.stringify(response)),
+    time('6 floor: JSON.stringify(request)', () => JSON.stringify(json)),
+  ];
+
+  const factors = [1, 10, 100];
+  const children = factors.map((factor) => {
+    const request = parse(withMoreChildren(full, factor));
+    const count = Object.values(request.children).reduce((n, g) => n + Object.keys(g).length, 0);
+    return time(
+      `children ×${factor} (${count} observed; refused, frozen)`,
+      () => reconcile(request, { now: BENCH_NOW }),
+      factor === 100 ? 2_000 : MAX_ITERATIONS,
+    );
+  });
+  const related = factors.map((factor) => {
+    const request = parse(withMoreRelated(full, factor));
+    const count = Object.values(request.related).reduce((n, g) => n + Object.keys(g).length, 0);
+    return time(
+      `related ×${factor} (${count} related objects)`,
+      () => reconcile(request, { now: BENCH_NOW }),
+      factor === 100 ? 2_000 : MAX_ITERATIONS,
+    );
+  });
+  return { scenarios, stages, children, related };
+}
+
+export function formatTimings(title: string, timings: readonly Timing[]): string {
+  const rows = timings.map(
+    (t) =>
+      `| ${t.name} | ${t.medianUs.toFixed(1)} | ${t.p90Us.toFixed(1)} | ${t.p99Us.toFixed(1)} | ${t.iterations} |`,
+  );
+  return [
+    `### ${title}`,
+    '',
+    '| case | median µs | p90 µs | p99 µs | iterations |',
+    '|---|---:|---:|---:|---:|',
+    ...rows,
+    '',
+  ].join('\n');
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const result = runMicro();
+  if (process.argv.includes('--json')) console.log(JSON.stringify(result, null, 2));
+  else {
+    console.log(formatTimings('Pure sync function (reconcile), per request shape', result.scenarios));
+    console.log(formatTimings('A /sync call on the full parent, stage by stage', result.stages));
+    console.log(formatTimings('Growth with observed children', result.children));
+    console.log(formatTimings('Growth with related objects', result.related));
+  }
+}
