@@ -681,15 +681,78 @@ function secretNames(controller: unknown, parent: SyncRequestBody['parent']) {
   const rules = customize(
     CompositeSyncRequest.parse({ controller, parent, children: {}, related: {} }),
   ).relatedResources;
-  const names = rules.find((r) => r.resource === RELATED_KINDS.Secret.resource)?.names ?? [];
+  const named = (resource: string) =>
+    rules.filter((r) => r.resource === resource).flatMap((r) => r.names ?? []);
+  const secrets = named(RELATED_KINDS.Secret.resource);
   return {
-    credentials: names.filter((n) => !n.endsWith('-connection')),
-    connections: names.filter((n) => n.endsWith('-connection')),
-    statefulSets: rules.find((r) => r.resource === RELATED_KINDS.StatefulSet.resource)?.names ?? [],
+    credentials: secrets.filter((n) => !n.endsWith('-connection') && !n.endsWith('-cluster-id')),
+    connections: secrets.filter((n) => n.endsWith('-connection')),
+    /** Written once Strimzi reports the KRaft cluster ID (decision 8). */
+    records: secrets.filter((n) => n.endsWith('-cluster-id')),
+    statefulSets: named(RELATED_KINDS.StatefulSet.resource),
+    volumes: named('persistentvolumeclaims'),
   };
 }
 
-const CREDENTIAL_KEYS: Record<string, readonly string[]> = { config: ['config.env', 'rootPassword'] };
+/** A Kafka data volume as Strimzi creates it for a pool pod, bound. */
+function kafkaVolume(name: string): KubeObject {
+  const [, , kafka = 'wandb-kafka'] = /^data-(\d+)-(.+)-\2-node-pool-\d+$/.exec(name) ?? [];
+  const labels = {
+    'app.kubernetes.io/instance': kafka,
+    'app.kubernetes.io/managed-by': 'strimzi-cluster-operator',
+    'app.kubernetes.io/name': 'kafka',
+    'app.kubernetes.io/part-of': `strimzi-${kafka}`,
+    'strimzi.io/cluster': kafka,
+    'strimzi.io/component-type': 'kafka',
+    'strimzi.io/kind': 'Kafka',
+    'strimzi.io/name': `${kafka}-kafka`,
+    'strimzi.io/pool-name': `${kafka}-node-pool`,
+  };
+  return {
+    apiVersion: 'v1',
+    kind: 'PersistentVolumeClaim',
+    metadata: {
+      name,
+      namespace: NAMESPACE,
+      uid: uid(`pvc/${name}`),
+      resourceVersion: resourceVersion(`pvc/${name}`),
+      creationTimestamp: '2026-01-05T09:13:20Z',
+      labels,
+      annotations: {
+        'strimzi.io/delete-claim': 'false',
+        'pv.kubernetes.io/bind-completed': 'yes',
+        'pv.kubernetes.io/bound-by-controller': 'yes',
+        'volume.beta.kubernetes.io/storage-provisioner': 'rancher.io/local-path',
+        'volume.kubernetes.io/selected-node': 'node-1',
+        'volume.kubernetes.io/storage-provisioner': 'rancher.io/local-path',
+      },
+      finalizers: ['kubernetes.io/pvc-protection'],
+      managedFields: [
+        {
+          manager: 'strimzi-cluster-operator',
+          operation: 'Update',
+          apiVersion: 'v1',
+          time: '2026-01-05T09:13:20Z',
+          fieldsType: 'FieldsV1',
+          fieldsV1: { 'f:metadata': { 'f:annotations': {}, 'f:labels': fieldsV1(labels) }, 'f:spec': {} },
+        },
+      ],
+    },
+    spec: {
+      accessModes: ['ReadWriteOnce'],
+      resources: { requests: { storage: '5Gi' } },
+      storageClassName: 'local-path',
+      volumeMode: 'Filesystem',
+      volumeName: `pvc-${uid(`pv/${name}`)}`,
+    },
+    status: { phase: 'Bound', accessModes: ['ReadWriteOnce'], capacity: { storage: '5Gi' } },
+  };
+}
+
+const CREDENTIAL_KEYS: Record<string, readonly string[]> = {
+  config: ['config.env', 'rootPassword'],
+  id: ['clusterId'],
+};
 const credentialKeys = (name: string) => CREDENTIAL_KEYS[name.split('-').at(-1) ?? ''] ?? ['password'];
 const CONNECTION_KEYS = ['url', 'Host', 'Port', 'User', 'Password', 'Database'];
 
@@ -704,6 +767,8 @@ export function buildScenario(size: Size, phase: Phase): Scenario {
   const names = secretNames(controller, parentObject(spec, undefined));
   const credentials = names.credentials.map((n) => decoratorSecret(n, credentialKeys(n)));
   const connections = names.connections.map((n) => decoratorSecret(n, CONNECTION_KEYS));
+  const records = names.records.map((n) => decoratorSecret(n, credentialKeys(n)));
+  const volumes = names.volumes.map(kafkaVolume);
 
   // First sync: the credential Secrets exist, no child yet; its answer is what Metacontroller creates.
   const created = run(syncRequest(controller, parentObject(spec, undefined), [], credentials));
@@ -728,8 +793,10 @@ export function buildScenario(size: Size, phase: Phase): Scenario {
   const tenant = children.find((c) => c.kind === 'Tenant');
   const related = (status: unknown) => [
     ...credentials,
-    ...(phase === 'converged' ? connections : []),
+    ...(phase === 'converged' ? [...connections, ...records] : []),
     ...statefulSets,
+    // Strimzi creates the pool's volumes with its pods, before the cluster is ready.
+    ...volumes,
     // The MinIO rule lists every parent and Tenant of the namespace: this parent and its own Tenant.
     parentObject(spec, status),
     ...(tenant ? [tenant] : []),
