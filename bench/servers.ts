@@ -96,7 +96,13 @@ export interface HookServerOptions {
   readonly env?: Record<string, string>;
 }
 
-/** The hook server as production runs it: `node dist/hooks/cli.js serve`, logs (info) to a file. */
+/** Node flags of the production command (Dockerfile CMD, `npm start`). */
+export const PRODUCTION_NODE_FLAGS = ['--no-allocation-site-pretenuring'] as const;
+
+/**
+ * The hook server as production runs it: `node --no-allocation-site-pretenuring dist/hooks/cli.js serve`,
+ * logs (info) to a file. `nodeArgs` replaces the production flags (pass [] for V8's defaults).
+ */
 export async function startHookServer(options: HookServerOptions = {}): Promise<Server> {
   const [port, metricsPort] = [await freePort(), await freePort()];
   const log = logTo((options.name ?? 'hooks').replace(/[^a-z0-9]+/gi, '-'));
@@ -104,7 +110,7 @@ export async function startHookServer(options: HookServerOptions = {}): Promise<
   const root = options.root ?? ROOT;
   const child = spawn(
     process.execPath,
-    [...(options.nodeArgs ?? []), join(root, 'dist/hooks/cli.js'), 'serve'],
+    [...(options.nodeArgs ?? PRODUCTION_NODE_FLAGS), join(root, 'dist/hooks/cli.js'), 'serve'],
     {
       cwd: root,
       env: {
