@@ -1,8 +1,6 @@
 #!/usr/bin/env node
 // wandb-hooks: `serve` runs the hook server (the default); `render` and `simulate` run the hooks
 // offline (docs/cli.md).
-import { runRender } from './render.js';
-import { runSimulate } from './simulate.js';
 
 const USAGE = `usage: wandb-hooks <command> [options]
 
@@ -27,9 +25,9 @@ async function main(argv: readonly string[]): Promise<number> {
       return -1; // keeps running
     }
     case 'render':
-      return runRender(rest);
+      return (await import('./render.js')).runRender(rest);
     case 'simulate':
-      return runSimulate(rest);
+      return (await import('./simulate.js')).runSimulate(rest);
     case 'help':
     case '--help':
     case '-h':
