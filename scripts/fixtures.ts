@@ -26,6 +26,7 @@ import {
 } from '../compositions/metacontroller.js';
 import { customize, reconcile } from '../compositions/reconcile.js';
 import { customizeSecrets, syncSecrets } from '../compositions/secrets.js';
+import type { Obj } from '../hooks/emulator/cluster.js';
 import { seededRandom } from '../test/support/app.js';
 import { NOW, PARENT_UID } from '../test/support/builders.js';
 import { validateAgainstCrd } from '../test/support/crd-validator.js';
@@ -42,21 +43,6 @@ const KUBECTL_LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
 const FIXTURES = path.join(REPO_ROOT, 'test', 'fixtures');
 
 type Json = Record<string, unknown>;
-type Meta = {
-  name: string;
-  namespace?: string;
-  uid?: string;
-  resourceVersion?: string;
-  generation?: number;
-  creationTimestamp?: string;
-  deletionTimestamp?: string;
-  deletionGracePeriodSeconds?: number;
-  labels?: Record<string, string>;
-  annotations?: Record<string, string>;
-  finalizers?: string[];
-  ownerReferences?: OwnerReference[];
-};
-type Obj = { apiVersion: string; kind: string; metadata: Meta; [key: string]: unknown };
 type Typed = { readonly apiVersion: string; readonly kind: string };
 
 const isJson = (value: unknown): value is Json =>

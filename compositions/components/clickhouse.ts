@@ -182,80 +182,58 @@ export function reportedReady(chi: KubeObject): Finding {
       implies: 'Pending',
     };
   }
-  switch (state) {
-    case 'Completed':
-      return {
-        type,
-        status: 'True',
-        reason: 'Completed',
-        message: `${who} completed task ${reported ?? '(unset)'}`,
-        implies: 'Healthy',
-      };
-    case 'InProgress':
-      return {
-        type,
-        status: 'False',
-        reason: 'InProgress',
-        message: `${who}: the operator is reconciling task ${reported ?? '(unset)'}`,
-        implies: 'Pending',
-      };
-    case 'Aborted':
-      return {
-        type,
-        status: 'False',
-        reason: 'Aborted',
-        message: `${who}: the operator aborted task ${reported ?? '(unset)'}${newestError(chi)}`,
-        implies: 'Error',
-      };
-    case 'Terminating':
-      return {
-        type,
-        status: 'False',
-        reason: 'Terminating',
-        message: `${who} is being deleted`,
-        implies: 'Unavailable',
-      };
-    default:
-      return {
-        type,
-        status: 'Unknown',
-        reason: 'Unknown',
-        message: state
-          ? `${who} reports the unknown status "${state}"`
-          : `${who} has not reported a status yet`,
-        implies: 'Unknown',
-      };
-  }
+  const task = `task ${reported ?? '(unset)'}`;
+  return altinityStatus(chi, type, who, {
+    completed: `completed ${task}`,
+    reconciling: `the operator is reconciling ${task}`,
+    aborted: `the operator aborted ${task}`,
+    unreported: { status: 'Unknown', reason: 'Unknown', implies: 'Unknown' },
+  });
 }
 
 /** `ClickHouseKeeperReportedReady`: operator 0.25.4 never fills a Keeper's `status.taskID`, so no freshness. */
 export function keeperReportedReady(chk: KubeObject): Finding {
-  const type = 'ClickHouseKeeperReportedReady';
-  const who = `ClickHouseKeeperInstallation ${chk.metadata.name}`;
-  const state = stringField(chk, 'status', 'status') ?? '';
+  return altinityStatus(
+    chk,
+    'ClickHouseKeeperReportedReady',
+    `ClickHouseKeeperInstallation ${chk.metadata.name}`,
+    {
+      completed: 'is reconciled',
+      reconciling: 'the operator is reconciling it',
+      aborted: 'the operator aborted its reconcile',
+      unreported: { status: 'False', reason: 'NotReported', implies: 'Pending' },
+    },
+  );
+}
+
+/** Altinity's `status.status` words, the same for installations and keepers (type_status.go). */
+function altinityStatus(
+  object: KubeObject,
+  type: string,
+  who: string,
+  words: {
+    readonly completed: string;
+    readonly reconciling: string;
+    readonly aborted: string;
+    readonly unreported: Pick<Finding, 'status' | 'reason' | 'implies'>;
+  },
+): Finding {
+  const state = stringField(object, 'status', 'status') ?? '';
   switch (state) {
     case 'Completed':
       return {
         type,
         status: 'True',
         reason: 'Completed',
-        message: `${who} is reconciled`,
+        message: `${who} ${words.completed}`,
         implies: 'Healthy',
-      };
-    case '':
-      return {
-        type,
-        status: 'False',
-        reason: 'NotReported',
-        message: `${who} has not reported a status yet`,
-        implies: 'Pending',
       };
     case 'InProgress':
       return {
         type,
         status: 'False',
         reason: 'InProgress',
-        message: `${who}: the operator is reconciling it`,
+        message: `${who}: ${words.reconciling}`,
         implies: 'Pending',
       };
     case 'Aborted':
@@ -263,7 +241,7 @@ export function keeperReportedReady(chk: KubeObject): Finding {
         type,
         status: 'False',
         reason: 'Aborted',
-        message: `${who}: the operator aborted its reconcile${newestError(chk)}`,
+        message: `${who}: ${words.aborted}${newestError(object)}`,
         implies: 'Error',
       };
     case 'Terminating':
@@ -274,6 +252,8 @@ export function keeperReportedReady(chk: KubeObject): Finding {
         message: `${who} is being deleted`,
         implies: 'Unavailable',
       };
+    case '':
+      return { type, ...words.unreported, message: `${who} has not reported a status yet` };
     default:
       return {
         type,

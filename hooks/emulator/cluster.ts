@@ -3,16 +3,9 @@
 // garbage collector for owner references. Every write is recorded with who made it.
 import { createHash } from 'node:crypto';
 import type { RandomSource } from '../../compositions/credentials.js';
-import { CHILD_KINDS, RELATED_KINDS } from '../../compositions/kube.js';
+import { CHILD_KINDS, type OwnerReference, RELATED_KINDS } from '../../compositions/kube.js';
 
-export interface OwnerReference {
-  apiVersion: string;
-  kind: string;
-  name: string;
-  uid: string;
-  controller?: boolean;
-  blockOwnerDeletion?: boolean;
-}
+export type { OwnerReference };
 
 export interface ObjectMeta {
   name: string;
