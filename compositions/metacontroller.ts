@@ -3,9 +3,14 @@
 // since v2 decodes them strictly and a malformed one must never reach it.
 import { z } from 'zod';
 
+// The API server's own bounds: object names are DNS subdomains (≤ 253), namespaces DNS labels (≤ 63).
+// No object it stores exceeds them, and checking them first keeps name handling cheap on any input.
+const MAX_NAME = 253;
+const MAX_NAMESPACE = 63;
+
 const Metadata = z.looseObject({
-  name: z.string().min(1),
-  namespace: z.string().optional(),
+  name: z.string().min(1).max(MAX_NAME),
+  namespace: z.string().max(MAX_NAMESPACE).optional(),
   uid: z.string().optional(),
   generation: z.number().int().optional(),
   creationTimestamp: z.string().optional(),
@@ -36,7 +41,8 @@ function isKubeObject(value: unknown): boolean {
   return (
     isString(m.name) &&
     m.name !== '' &&
-    (m.namespace === undefined || isString(m.namespace)) &&
+    m.name.length <= MAX_NAME &&
+    (m.namespace === undefined || (isString(m.namespace) && m.namespace.length <= MAX_NAMESPACE)) &&
     (m.uid === undefined || isString(m.uid)) &&
     (m.generation === undefined || Number.isInteger(m.generation)) &&
     (m.creationTimestamp === undefined || isString(m.creationTimestamp)) &&
@@ -48,7 +54,8 @@ function isKubeObject(value: unknown): boolean {
   );
 }
 const KubeObjectInPlace = z.custom<z.infer<typeof KubeObjectSchema>>(isKubeObject, {
-  error: 'must be a Kubernetes object: apiVersion, kind and metadata.name, metadata fields of their types',
+  error:
+    'must be a Kubernetes object: apiVersion, kind and metadata.name (at most 253 characters), metadata fields of their types',
 });
 
 /** `{ "<Kind>.<group>/<version>": { "<namespace>/<name>": object } }`; may be absent or null. */
@@ -61,7 +68,7 @@ const ObjectMap = z
   );
 
 const Parent = KubeObjectSchema.extend({
-  metadata: Metadata.extend({ namespace: z.string().min(1), uid: z.string().min(1) }),
+  metadata: Metadata.extend({ namespace: z.string().min(1).max(MAX_NAMESPACE), uid: z.string().min(1) }),
   spec: z.unknown().optional(),
   status: z.unknown().optional(),
 });

@@ -5,6 +5,10 @@ import { testApp } from './support/app.js';
 import { aParent, observedObject, syncRequest } from './support/builders.js';
 
 const mysqlParent = () => aParent({ mysql: { enabled: true } });
+const withMetadata = (parent: ReturnType<typeof mysqlParent>, metadata: Record<string, string>) => ({
+  ...parent,
+  metadata: { ...parent.metadata, ...metadata },
+});
 
 describe('hook server edge', () => {
   test('GET /healthz → 200; /readyz → 200, then 503 while draining', async () => {
@@ -50,6 +54,26 @@ describe('hook server edge', () => {
       { ...syncRequest(mysqlParent()), children: { 'Kafka.kafka.strimzi.io/v1': { 'n/x': 42 } } },
     ],
     ['a non-boolean finalizing', { ...syncRequest(mysqlParent()), finalizing: 'yes' }],
+    // Longer than the API server stores; checked before any name is derived from them.
+    [
+      'a parent name of 254 characters',
+      { ...syncRequest(mysqlParent()), parent: withMetadata(mysqlParent(), { name: 'a'.repeat(254) }) },
+    ],
+    [
+      'a parent namespace of 64 characters',
+      { ...syncRequest(mysqlParent()), parent: withMetadata(mysqlParent(), { namespace: 'a'.repeat(64) }) },
+    ],
+    [
+      'an observed child named with 254 characters',
+      {
+        ...syncRequest(mysqlParent()),
+        children: {
+          'Kafka.kafka.strimzi.io/v1': {
+            'n/x': { apiVersion: 'kafka.strimzi.io/v1', kind: 'Kafka', metadata: { name: 'k'.repeat(254) } },
+          },
+        },
+      },
+    ],
   ])('%s → 422', async (_name, body) => {
     const { app } = testApp();
     const response = await request(app).post('/sync').send(body);

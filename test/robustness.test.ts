@@ -166,125 +166,152 @@ const KAFKA = 'Kafka.kafka.strimzi.io/v1';
 const TENANT = 'Tenant.minio.min.io/v2';
 const LAST_APPLIED = 'metacontroller.k8s.io/last-applied-configuration';
 
-describe('robustness of the HTTP edge (real server, loopback)', () => {
-  test('malformed JSON on every hook → a 4xx one-line JSON error, never a 200 or a 500', async () => {
-    const truncated = fc
-      .nat(FULL.body.length - 1)
-      .map((n) => FULL.body.slice(0, n))
-      .filter((text) => {
-        try {
-          JSON.parse(text);
-          return false;
-        } catch {
-          return true;
-        }
-      });
-    const garbage = fc.oneof(
-      fc.string({ maxLength: 200 }),
-      fc.string({ unit: 'binary', maxLength: 200 }),
-      fc.constantFrom('', 'null', '1', '"x"', 'true', '[', '{', '{"parent":', '\u0000', '{"a":1,}'),
-    );
-    await fc.assert(
-      fc.asyncProperty(fc.constantFrom(...ROUTES), fc.oneof(truncated, garbage), async (path, body) => {
-        const answer = await post(path, body);
-        checkAnswer(path, body, answer);
-        expect([400, 413, 415, 422]).toContain(answer.status);
-      }),
-      { numRuns: 200 },
-    );
-    await expectAlive();
-  });
+/**
+ * A property's own budget: what each answer must meet is the hook timeout (checkAnswer); the whole run
+ * may take long on a slow machine, so it gets a generous test timeout, and fast-check stops (and fails)
+ * before that, so a slow run never goes on sending requests into the tests after it.
+ */
+const PROPERTY_TEST_TIMEOUT_MS = 180_000;
+const runs = (numRuns: number) => ({
+  numRuns,
+  interruptAfterTimeLimit: PROPERTY_TEST_TIMEOUT_MS - 15_000,
+  markInterruptAsFailure: true,
+});
 
-  test('wrong types anywhere in the envelope → a 4xx, or a 200 that keeps every observed child', async () => {
-    type Place = readonly [string, (r: SyncRequestBody) => Record<string, unknown>, string];
-    const parentMeta = (r: SyncRequestBody) => r.parent.metadata as Record<string, unknown>;
-    const places: readonly Place[] = [
-      ['controller', (r) => r as unknown as Record<string, unknown>, 'object'],
-      ['parent', (r) => r as unknown as Record<string, unknown>, 'object'],
-      ['apiVersion', (r) => r.parent as unknown as Record<string, unknown>, 'string'],
-      ['metadata', (r) => r.parent as unknown as Record<string, unknown>, 'object'],
-      ['name', parentMeta, 'string'],
-      ['namespace', parentMeta, 'string'],
-      ['uid', parentMeta, 'string'],
-      ['generation', parentMeta, 'integer'],
-      ['labels', parentMeta, 'object'],
-      ['finalizers', parentMeta, 'array'],
-      ['children', (r) => r as unknown as Record<string, unknown>, 'object'],
-      ['related', (r) => r as unknown as Record<string, unknown>, 'object'],
-      ['finalizing', (r) => r as unknown as Record<string, unknown>, 'boolean'],
-      [KAFKA, (r) => r.children as unknown as Record<string, unknown>, 'object'],
-      ['kind', (r) => firstChild(r, KAFKA), 'string'],
-      ['metadata', (r) => firstChild(r, KAFKA), 'object'],
-      ['name', (r) => firstChild(r, TENANT).metadata, 'string'],
-      ['annotations', (r) => firstChild(r, TENANT).metadata, 'object'],
-      ['generation', (r) => firstChild(r, TENANT).metadata, 'integer'],
-      ['status', (r) => firstChild(r, KAFKA), 'any'],
-      ['spec', (r) => firstChild(r, KAFKA), 'any'],
-      ['status', (r) => r.parent as unknown as Record<string, unknown>, 'any'],
-    ];
-    const typeOf = (v: unknown) =>
-      Array.isArray(v) ? 'array' : v === null ? 'null' : Number.isInteger(v) ? 'integer' : typeof v;
-    const value = fc.oneof(
-      fc.constant(null),
-      fc.boolean(),
-      fc.integer(),
-      fc.double({ noNaN: true, noDefaultInfinity: true }),
-      fc.string({ maxLength: 20 }),
-      fc.array(fc.jsonValue({ maxDepth: 2 }), { maxLength: 3 }),
-      fc.dictionary(fc.string({ maxLength: 5 }), fc.jsonValue({ maxDepth: 2 }), { maxKeys: 3 }),
-    );
-    await fc.assert(
-      fc.asyncProperty(
-        fc.constantFrom(...places),
-        value,
-        fc.constantFrom('/sync', '/finalize'),
-        async ([key, holder, expected], replacement, path) => {
-          fc.pre(expected === 'any' || typeOf(replacement) !== expected);
-          const request = clone(FULL.request);
-          holder(request)[key] = replacement;
-          const body = JSON.stringify(request);
+describe('robustness of the HTTP edge (real server, loopback)', () => {
+  test(
+    'malformed JSON on every hook → a 4xx one-line JSON error, never a 200 or a 500',
+    async () => {
+      const truncated = fc
+        .nat(FULL.body.length - 1)
+        .map((n) => FULL.body.slice(0, n))
+        .filter((text) => {
+          try {
+            JSON.parse(text);
+            return false;
+          } catch {
+            return true;
+          }
+        });
+      const garbage = fc.oneof(
+        fc.string({ maxLength: 200 }),
+        fc.string({ unit: 'binary', maxLength: 200 }),
+        fc.constantFrom('', 'null', '1', '"x"', 'true', '[', '{', '{"parent":', '\u0000', '{"a":1,}'),
+      );
+      await fc.assert(
+        fc.asyncProperty(fc.constantFrom(...ROUTES), fc.oneof(truncated, garbage), async (path, body) => {
           const answer = await post(path, body);
           checkAnswer(path, body, answer);
-          // A wrong type is the sender's mistake: a 4xx naming it, never an internal error.
-          expect([200, 422]).toContain(answer.status);
-        },
-      ),
-      { numRuns: 200 },
-    );
-    await expectAlive();
-  });
+          expect([400, 413, 415, 422]).toContain(answer.status);
+        }),
+        runs(200),
+      );
+      await expectAlive();
+    },
+    PROPERTY_TEST_TIMEOUT_MS,
+  );
 
-  test('deep nesting (up to 200 000 levels) in spec, status, children and annotations → answered in time', async () => {
-    const places: ReadonlyArray<readonly [string, (r: SyncRequestBody) => void]> = [
-      [
-        'parent spec',
-        (r) => Object.assign(r.parent.spec as object, { wandb: { hostname: 'x', extra: '__REPLACED__' } }),
-      ],
-      ['parent status', (r) => Object.assign(r.parent.status as object, { mysqlStatus: '__REPLACED__' })],
-      ['child spec', (r) => Object.assign(firstChild(r, KAFKA), { spec: '__REPLACED__' })],
-      ['child status', (r) => Object.assign(firstChild(r, KAFKA), { status: '__REPLACED__' })],
-      ['controller', (r) => Object.assign(r, { controller: '__REPLACED__' })],
-      ['related object', (r) => Object.assign(Object.values(r.related)[0] ?? {}, { extra: '__REPLACED__' })],
-    ];
-    await fc.assert(
-      fc.asyncProperty(
-        fc.constantFrom(...places),
-        fc.integer({ min: 1_000, max: 200_000 }),
-        fc.constantFrom('array', 'object'),
-        fc.constantFrom('/sync', '/finalize', '/customize'),
-        async ([, place], depth, shape, path) => {
-          const deep =
-            shape === 'array'
-              ? `${'['.repeat(depth)}1${']'.repeat(depth)}`
-              : `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`;
-          const body = withRawValue(FULL.request, place, deep);
-          checkAnswer(path, body, await post(path, body));
-        },
-      ),
-      { numRuns: 25 },
-    );
-    await expectAlive();
-  });
+  test(
+    'wrong types anywhere in the envelope → a 4xx, or a 200 that keeps every observed child',
+    async () => {
+      type Place = readonly [string, (r: SyncRequestBody) => Record<string, unknown>, string];
+      const parentMeta = (r: SyncRequestBody) => r.parent.metadata as Record<string, unknown>;
+      const places: readonly Place[] = [
+        ['controller', (r) => r as unknown as Record<string, unknown>, 'object'],
+        ['parent', (r) => r as unknown as Record<string, unknown>, 'object'],
+        ['apiVersion', (r) => r.parent as unknown as Record<string, unknown>, 'string'],
+        ['metadata', (r) => r.parent as unknown as Record<string, unknown>, 'object'],
+        ['name', parentMeta, 'string'],
+        ['namespace', parentMeta, 'string'],
+        ['uid', parentMeta, 'string'],
+        ['generation', parentMeta, 'integer'],
+        ['labels', parentMeta, 'object'],
+        ['finalizers', parentMeta, 'array'],
+        ['children', (r) => r as unknown as Record<string, unknown>, 'object'],
+        ['related', (r) => r as unknown as Record<string, unknown>, 'object'],
+        ['finalizing', (r) => r as unknown as Record<string, unknown>, 'boolean'],
+        [KAFKA, (r) => r.children as unknown as Record<string, unknown>, 'object'],
+        ['kind', (r) => firstChild(r, KAFKA), 'string'],
+        ['metadata', (r) => firstChild(r, KAFKA), 'object'],
+        ['name', (r) => firstChild(r, TENANT).metadata, 'string'],
+        ['annotations', (r) => firstChild(r, TENANT).metadata, 'object'],
+        ['generation', (r) => firstChild(r, TENANT).metadata, 'integer'],
+        ['status', (r) => firstChild(r, KAFKA), 'any'],
+        ['spec', (r) => firstChild(r, KAFKA), 'any'],
+        ['status', (r) => r.parent as unknown as Record<string, unknown>, 'any'],
+      ];
+      const typeOf = (v: unknown) =>
+        Array.isArray(v) ? 'array' : v === null ? 'null' : Number.isInteger(v) ? 'integer' : typeof v;
+      const value = fc.oneof(
+        fc.constant(null),
+        fc.boolean(),
+        fc.integer(),
+        fc.double({ noNaN: true, noDefaultInfinity: true }),
+        fc.string({ maxLength: 20 }),
+        fc.array(fc.jsonValue({ maxDepth: 2 }), { maxLength: 3 }),
+        fc.dictionary(fc.string({ maxLength: 5 }), fc.jsonValue({ maxDepth: 2 }), { maxKeys: 3 }),
+      );
+      await fc.assert(
+        fc.asyncProperty(
+          fc.constantFrom(...places),
+          value,
+          fc.constantFrom('/sync', '/finalize'),
+          async ([key, holder, expected], replacement, path) => {
+            fc.pre(expected === 'any' || typeOf(replacement) !== expected);
+            const request = clone(FULL.request);
+            holder(request)[key] = replacement;
+            const body = JSON.stringify(request);
+            const answer = await post(path, body);
+            checkAnswer(path, body, answer);
+            // A wrong type is the sender's mistake: a 4xx naming it, never an internal error.
+            expect([200, 422]).toContain(answer.status);
+          },
+        ),
+        runs(200),
+      );
+      await expectAlive();
+    },
+    PROPERTY_TEST_TIMEOUT_MS,
+  );
+
+  test(
+    'deep nesting (up to 200 000 levels) in spec, status, children and annotations → answered in time',
+    async () => {
+      const places: ReadonlyArray<readonly [string, (r: SyncRequestBody) => void]> = [
+        [
+          'parent spec',
+          (r) => Object.assign(r.parent.spec as object, { wandb: { hostname: 'x', extra: '__REPLACED__' } }),
+        ],
+        ['parent status', (r) => Object.assign(r.parent.status as object, { mysqlStatus: '__REPLACED__' })],
+        ['child spec', (r) => Object.assign(firstChild(r, KAFKA), { spec: '__REPLACED__' })],
+        ['child status', (r) => Object.assign(firstChild(r, KAFKA), { status: '__REPLACED__' })],
+        ['controller', (r) => Object.assign(r, { controller: '__REPLACED__' })],
+        [
+          'related object',
+          (r) => Object.assign(Object.values(r.related)[0] ?? {}, { extra: '__REPLACED__' }),
+        ],
+      ];
+      await fc.assert(
+        fc.asyncProperty(
+          fc.constantFrom(...places),
+          fc.integer({ min: 1_000, max: 200_000 }),
+          fc.constantFrom('array', 'object'),
+          fc.constantFrom('/sync', '/finalize', '/customize'),
+          async ([, place], depth, shape, path) => {
+            const deep =
+              shape === 'array'
+                ? `${'['.repeat(depth)}1${']'.repeat(depth)}`
+                : `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`;
+            const body = withRawValue(FULL.request, place, deep);
+            checkAnswer(path, body, await post(path, body));
+          },
+        ),
+        runs(25),
+      );
+      await expectAlive();
+    },
+    PROPERTY_TEST_TIMEOUT_MS,
+  );
 
   test('a deep last-applied annotation on an invalid spec (children frozen from it) → answered in time', async () => {
     const depth = 50_000;
@@ -304,49 +331,64 @@ describe('robustness of the HTTP edge (real server, loopback)', () => {
     await expectAlive();
   });
 
-  test('huge strings (100 kB to 8 MB) in names, annotations and spec fields → answered in time', async () => {
-    const places: ReadonlyArray<readonly [string, (r: SyncRequestBody) => void]> = [
-      ['parent name', (r) => Object.assign(r.parent.metadata, { name: '__REPLACED__' })],
-      ['parent namespace', (r) => Object.assign(r.parent.metadata, { namespace: '__REPLACED__' })],
-      ['parent label', (r) => Object.assign(r.parent.metadata, { labels: { big: '__REPLACED__' } })],
-      ['child name', (r) => Object.assign(firstChild(r, TENANT).metadata, { name: '__REPLACED__' })],
-      [
-        'child finalizer',
-        (r) => Object.assign(firstChild(r, TENANT).metadata, { finalizers: ['__REPLACED__'] }),
-      ],
-      [
-        'last-applied annotation',
-        (r) =>
-          Object.assign(firstChild(r, KAFKA).metadata.annotations as object, {
-            [LAST_APPLIED]: '__REPLACED__',
-          }),
-      ],
-      [
-        'spec hostname',
-        (r) => Object.assign(r.parent.spec as object, { wandb: { hostname: '__REPLACED__' } }),
-      ],
-      [
-        'spec storage size',
-        (r) => Object.assign((r.parent.spec as { kafka: object }).kafka, { storageSize: '__REPLACED__' }),
-      ],
-      ['spec key', (r) => Object.assign(r.parent.spec as object, { __REPLACED__: 1 })],
-    ];
-    await fc.assert(
-      fc.asyncProperty(
-        fc.constantFrom(...places),
-        fc.integer({ min: 100_000, max: 8_000_000 }),
-        fc.constantFrom('a', '-', '\u00e9', '\ud83d\ude00', '"'),
-        fc.constantFrom('/sync', '/finalize', '/customize'),
-        async ([, place], length, unit, path) => {
-          const huge = JSON.stringify(unit.repeat(Math.ceil(length / unit.length)));
-          const body = withRawValue(FULL.request, place, huge);
-          checkAnswer(path, body, await post(path, body));
+  test(
+    'huge strings (100 kB to 8 MB) in names, annotations and spec fields → answered in time',
+    async () => {
+      const places: ReadonlyArray<readonly [string, (r: SyncRequestBody) => void]> = [
+        ['parent name', (r) => Object.assign(r.parent.metadata, { name: '__REPLACED__' })],
+        ['parent namespace', (r) => Object.assign(r.parent.metadata, { namespace: '__REPLACED__' })],
+        ['parent label', (r) => Object.assign(r.parent.metadata, { labels: { big: '__REPLACED__' } })],
+        ['child name', (r) => Object.assign(firstChild(r, TENANT).metadata, { name: '__REPLACED__' })],
+        [
+          'child finalizer',
+          (r) => Object.assign(firstChild(r, TENANT).metadata, { finalizers: ['__REPLACED__'] }),
+        ],
+        [
+          'last-applied annotation',
+          (r) =>
+            Object.assign(firstChild(r, KAFKA).metadata.annotations as object, {
+              [LAST_APPLIED]: '__REPLACED__',
+            }),
+        ],
+        [
+          'spec hostname',
+          (r) => Object.assign(r.parent.spec as object, { wandb: { hostname: '__REPLACED__' } }),
+        ],
+        [
+          'spec storage size',
+          (r) => Object.assign((r.parent.spec as { kafka: object }).kafka, { storageSize: '__REPLACED__' }),
+        ],
+        ['spec key', (r) => Object.assign(r.parent.spec as object, { __REPLACED__: 1 })],
+      ];
+      await fc.assert(
+        fc.asyncProperty(
+          fc.constantFrom(...places),
+          fc.integer({ min: 100_000, max: 8_000_000 }),
+          fc.constantFrom('a', '-', '\u00e9', '\ud83d\ude00', '"'),
+          fc.constantFrom('/sync', '/finalize', '/customize'),
+          async ([, place], length, unit, path) => {
+            const huge = JSON.stringify(unit.repeat(Math.ceil(length / unit.length)));
+            const body = withRawValue(FULL.request, place, huge);
+            const answer = await post(path, body);
+            checkAnswer(path, body, answer);
+            // Linear work on any string: the slowest here takes ~0.65 s on the development machine.
+            expect(answer.ms).toBeLessThan(3_000);
+          },
+        ),
+        {
+          ...runs(15),
+          endOnFailure: true, // shrinking multi-megabyte bodies costs minutes and the first failure is readable
+          // Once 10.5 s, over the hook timeout: every derived name re-lowercased an 8 MB parent name.
+          examples: [
+            [places[0] as (typeof places)[number], 8_000_000, '\ud83d\ude00', '/sync'],
+            [places[0] as (typeof places)[number], 8_000_000, '"', '/finalize'],
+          ],
         },
-      ),
-      { numRuns: 15 },
-    );
-    await expectAlive();
-  });
+      );
+      await expectAlive();
+    },
+    PROPERTY_TEST_TIMEOUT_MS,
+  );
 
   test('a parent name at the API server limit (253 characters) of characters names cannot hold → fast', async () => {
     for (const unit of ['-', '\u00e9', '"', '.']) {
@@ -369,74 +411,78 @@ describe('robustness of the HTTP edge (real server, loopback)', () => {
     await expectAlive();
   });
 
-  test('hostile specs (long and unicode names, negative and huge replicas, odd sizes) → 200, every child kept', async () => {
-    const name = fc.oneof(
-      fc.string({ maxLength: 80 }),
-      fc.string({ unit: 'grapheme', maxLength: 40 }),
-      fc.string({ minLength: 64, maxLength: 300 }),
-      fc.constantFrom('', 'wandb-mysql', 'UPPER', '-lead', 'trail-', 'a'.repeat(253), 'ünï', '../etc'),
-    );
-    const replicas = fc.oneof(
-      fc.integer({ min: -1_000, max: 1_000 }),
-      fc.constantFrom(0, -1, 2 ** 31, 2 ** 53, 1.5, -0.5),
-    );
-    const quantity = fc.oneof(
-      fc.string({ maxLength: 12 }),
-      fc.constantFrom('1Gi', '-1Gi', '0', '1e400', '10Ti', ''),
-    );
-    const component = fc.record(
-      {
-        enabled: fc.oneof(fc.boolean(), fc.constant('yes')),
-        name,
-        namespace: fc.oneof(fc.constant('wandb'), name),
-        replicas,
-        storageSize: quantity,
-        retentionPolicy: fc.record({ onDelete: fc.constantFrom('retain', 'purge', 'keep', '') }),
-        extra: fc.jsonValue({ maxDepth: 2 }),
-      },
-      { requiredKeys: [] },
-    );
-    const spec = fc.record(
-      {
-        size: fc.oneof(
-          fc.constantFrom('dev', 'small', 'huge', ''),
-          fc.string({ maxLength: 10 }),
-          fc.integer(),
-        ),
-        autoCleanupEnabled: fc.oneof(fc.boolean(), fc.constant('true')),
-        retentionPolicy: fc.record({ onDelete: fc.constantFrom('retain', 'purge', 'delete') }),
-        mysql: component,
-        redis: fc
-          .tuple(component, fc.record({ enabled: fc.boolean(), replicas }, { requiredKeys: [] }))
-          .map(([c, sentinel]) => ({ ...c, sentinel })),
-        kafka: component,
-        minio: component,
-        clickhouse: fc
-          .tuple(component, fc.string({ maxLength: 20 }))
-          .map(([c, version]) => ({ ...c, version })),
-        unknownField: fc.jsonValue({ maxDepth: 2 }),
-      },
-      { requiredKeys: [] },
-    );
-    await fc.assert(
-      fc.asyncProperty(
-        spec,
-        fc.constantFrom(FULL, FRESH),
-        fc.constantFrom('/sync', '/finalize'),
-        async (hostile, scenario, path) => {
-          const request = clone(scenario.request);
-          request.parent.spec = hostile;
-          request.finalizing = path === '/finalize';
-          const body = JSON.stringify(request);
-          const answer = await post(path, body);
-          checkAnswer(path, body, answer);
-          expect(answer.status).toBe(200);
+  test(
+    'hostile specs (long and unicode names, negative and huge replicas, odd sizes) → 200, every child kept',
+    async () => {
+      const name = fc.oneof(
+        fc.string({ maxLength: 80 }),
+        fc.string({ unit: 'grapheme', maxLength: 40 }),
+        fc.string({ minLength: 64, maxLength: 300 }),
+        fc.constantFrom('', 'wandb-mysql', 'UPPER', '-lead', 'trail-', 'a'.repeat(253), 'ünï', '../etc'),
+      );
+      const replicas = fc.oneof(
+        fc.integer({ min: -1_000, max: 1_000 }),
+        fc.constantFrom(0, -1, 2 ** 31, 2 ** 53, 1.5, -0.5),
+      );
+      const quantity = fc.oneof(
+        fc.string({ maxLength: 12 }),
+        fc.constantFrom('1Gi', '-1Gi', '0', '1e400', '10Ti', ''),
+      );
+      const component = fc.record(
+        {
+          enabled: fc.oneof(fc.boolean(), fc.constant('yes')),
+          name,
+          namespace: fc.oneof(fc.constant('wandb'), name),
+          replicas,
+          storageSize: quantity,
+          retentionPolicy: fc.record({ onDelete: fc.constantFrom('retain', 'purge', 'keep', '') }),
+          extra: fc.jsonValue({ maxDepth: 2 }),
         },
-      ),
-      { numRuns: 200 },
-    );
-    await expectAlive();
-  });
+        { requiredKeys: [] },
+      );
+      const spec = fc.record(
+        {
+          size: fc.oneof(
+            fc.constantFrom('dev', 'small', 'huge', ''),
+            fc.string({ maxLength: 10 }),
+            fc.integer(),
+          ),
+          autoCleanupEnabled: fc.oneof(fc.boolean(), fc.constant('true')),
+          retentionPolicy: fc.record({ onDelete: fc.constantFrom('retain', 'purge', 'delete') }),
+          mysql: component,
+          redis: fc
+            .tuple(component, fc.record({ enabled: fc.boolean(), replicas }, { requiredKeys: [] }))
+            .map(([c, sentinel]) => ({ ...c, sentinel })),
+          kafka: component,
+          minio: component,
+          clickhouse: fc
+            .tuple(component, fc.string({ maxLength: 20 }))
+            .map(([c, version]) => ({ ...c, version })),
+          unknownField: fc.jsonValue({ maxDepth: 2 }),
+        },
+        { requiredKeys: [] },
+      );
+      await fc.assert(
+        fc.asyncProperty(
+          spec,
+          fc.constantFrom(FULL, FRESH),
+          fc.constantFrom('/sync', '/finalize'),
+          async (hostile, scenario, path) => {
+            const request = clone(scenario.request);
+            request.parent.spec = hostile;
+            request.finalizing = path === '/finalize';
+            const body = JSON.stringify(request);
+            const answer = await post(path, body);
+            checkAnswer(path, body, answer);
+            expect(answer.status).toBe(200);
+          },
+        ),
+        runs(200),
+      );
+      await expectAlive();
+    },
+    PROPERTY_TEST_TIMEOUT_MS,
+  );
 
   // Found by these tests, fixed since; see docs/performance.md, "Robustness findings".
 
