@@ -72,6 +72,18 @@ function insert(map: ObjectMap, object: Obj): void {
 /** What went over the wire: JSON, as Metacontroller sends requests and Express sends responses. */
 const wire = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
 
+/** A hook as the installed controllers declare it (manifests/), for the `controller` field of requests. */
+function webhook(path: string) {
+  return {
+    version: 'v2',
+    webhook: {
+      service: { name: 'wandb-infra-hooks', namespace: 'wandb-system', port: 8080 },
+      path,
+      timeout: '10s',
+    },
+  };
+}
+
 export class HookError extends Error {}
 
 // ---- hook calls: the HTTP handlers' steps, without HTTP ----------------------------------------
@@ -449,14 +461,6 @@ export class CompositeControllerEmulator {
   }
 
   controllerObject(): Obj {
-    const webhook = (path: string) => ({
-      version: 'v2',
-      webhook: {
-        service: { name: 'wandb-infra-hooks', namespace: 'wandb-system', port: 8080 },
-        path,
-        timeout: '10s',
-      },
-    });
     return {
       apiVersion: 'metacontroller.k8s.io/v1alpha1',
       kind: 'CompositeController',
@@ -644,14 +648,6 @@ export class DecoratorControllerEmulator {
   }
 
   controllerObject(): Obj {
-    const webhook = (path: string) => ({
-      version: 'v2',
-      webhook: {
-        service: { name: 'wandb-infra-hooks', namespace: 'wandb-system', port: 8080 },
-        path,
-        timeout: '10s',
-      },
-    });
     return {
       apiVersion: 'metacontroller.k8s.io/v1alpha1',
       kind: 'DecoratorController',

@@ -140,6 +140,27 @@ function setFinalizers(cluster: Cluster, object: Obj, finalizers: string[], deta
   );
 }
 
+/** An operator adds its finalizer once, when it first reconciles its resource. */
+function ensureFinalizer(cluster: Cluster, object: Obj, finalizer: string): void {
+  if (hasFinalizer(object, finalizer)) return;
+  setFinalizers(
+    cluster,
+    object,
+    [...(object.metadata.finalizers ?? []), finalizer],
+    `finalizer ${finalizer} added`,
+  );
+}
+
+/** An operator removes its finalizer once its cleanup is done; `detail` says what the cleanup did. */
+function releaseFinalizer(cluster: Cluster, object: Obj, finalizer: string, detail: string): void {
+  setFinalizers(
+    cluster,
+    object,
+    (object.metadata.finalizers ?? []).filter((f) => f !== finalizer),
+    detail,
+  );
+}
+
 function pvc(
   namespace: string,
   name: string,
@@ -710,23 +731,11 @@ export class Altinity implements Operator {
           );
         }
       }
-      setFinalizers(
-        cluster,
-        cr,
-        (cr.metadata.finalizers ?? []).filter((f) => f !== kind.finalizer),
-        'volumes handled by reclaimPolicy',
-      );
+      releaseFinalizer(cluster, cr, kind.finalizer, 'volumes handled by reclaimPolicy');
       return;
     }
 
-    if (!hasFinalizer(cr, kind.finalizer)) {
-      setFinalizers(
-        cluster,
-        cr,
-        [...(cr.metadata.finalizers ?? []), kind.finalizer],
-        `finalizer ${kind.finalizer} added`,
-      );
-    }
+    ensureFinalizer(cluster, cr, kind.finalizer);
     const generation = cr.metadata.generation ?? 0;
     const taskID = kind.ref === CHI ? (text(spec.taskID) ?? `auto-${generation}`) : undefined;
     const hosts = hostsOf(spec);
@@ -961,22 +970,15 @@ export const opstree: Operator = {
               );
             }
           }
-          setFinalizers(
+          releaseFinalizer(
             cluster,
             cr,
-            (cr.metadata.finalizers ?? []).filter((f) => f !== kind.finalizer),
+            kind.finalizer,
             storage?.keepAfterDelete === true ? 'volumes kept (keepAfterDelete)' : 'cleaned up',
           );
           continue;
         }
-        if (!hasFinalizer(cr, kind.finalizer)) {
-          setFinalizers(
-            cluster,
-            cr,
-            [...(cr.metadata.finalizers ?? []), kind.finalizer],
-            `finalizer ${kind.finalizer} added`,
-          );
-        }
+        ensureFinalizer(cluster, cr, kind.finalizer);
         const stsName = kind.statefulSet(name);
         const labels = {
           ...(cr.metadata.labels ?? {}),
