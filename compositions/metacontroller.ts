@@ -55,7 +55,7 @@ function isKubeObject(value: unknown): boolean {
 }
 const KubeObjectInPlace = z.custom<z.infer<typeof KubeObjectSchema>>(isKubeObject, {
   error:
-    'must be a Kubernetes object: apiVersion, kind and metadata.name (at most 253 characters), metadata fields of their types',
+    'must be a Kubernetes object: apiVersion, kind, metadata.name (at most 253 characters), a namespace of at most 63, metadata fields of their types',
 });
 
 /** `{ "<Kind>.<group>/<version>": { "<namespace>/<name>": object } }`; may be absent or null. */
