@@ -27,6 +27,7 @@ import {
 import { customize, reconcile } from '../compositions/reconcile.js';
 import { customizeSecrets, syncSecrets } from '../compositions/secrets.js';
 import type { Obj } from '../hooks/emulator/cluster.js';
+import { applyUpdate, controllerRef, goJson, objectMap } from '../hooks/emulator/metacontroller.js';
 import { seededRandom } from '../test/support/app.js';
 import { NOW, PARENT_UID } from '../test/support/builders.js';
 import { validateAgainstCrd } from '../test/support/crd-validator.js';
@@ -329,38 +330,16 @@ function controllerObject(file: string, uidSeed: string): Json {
 const COMPOSITE_CONTROLLER = controllerObject('composite-controller.yaml', 'controller/wandb-infra');
 const DECORATOR_CONTROLLER = controllerObject('decorator-controller.yaml', 'controller/wandb-secrets');
 
-const controllerRef = (parent: Obj): OwnerReference => ({
-  apiVersion: parent.apiVersion,
-  kind: parent.kind,
-  name: parent.metadata.name,
-  uid: parent.metadata.uid ?? '',
-  controller: true,
-  blockOwnerDeletion: true,
-});
-
 const controlledBy = (object: Obj, parent: Obj) =>
   object.metadata.ownerReferences?.some((r) => r.controller === true && r.uid === parent.metadata.uid) ??
   false;
 
-/** `Kind.group/version` (or `Kind.version` for core kinds), hook v2's map key. */
-function groupKey(ref: Typed): string {
-  const [group, version] = ref.apiVersion.includes('/') ? ref.apiVersion.split('/') : ['', ref.apiVersion];
-  return group ? `${ref.kind}.${group}/${version}` : `${ref.kind}.${version}`;
-}
-
-/** Hook v2's object map: every requested kind has a group, objects keyed `namespace/name`. */
-function objectMap(
-  kinds: readonly Typed[],
-  objects: readonly Obj[],
-): Record<string, Record<string, unknown>> {
-  const map: Record<string, Record<string, unknown>> = {};
-  for (const kind of kinds) map[groupKey(kind)] ??= {};
-  for (const object of [...objects].sort(compareObjects)) {
-    map[groupKey(object)] ??= {};
-    const group = map[groupKey(object)] ?? {};
-    group[`${object.metadata.namespace}/${object.metadata.name}`] = sortKeys(object);
-  }
-  return map;
+/** Hook v2's object map, with keys in Go's order (Metacontroller marshals unstructured Go maps). */
+function sortedObjectMap(kinds: readonly Typed[], objects: readonly Obj[]) {
+  return objectMap(
+    [...objects].sort(compareObjects).map((o) => sortKeys(o) as Obj),
+    kinds,
+  );
 }
 
 function kindOfResource(apiVersion: string, resource: string): KindRef {
@@ -381,54 +360,8 @@ function relatedObjects(cluster: Cluster, rules: readonly RelatedResourceRule[])
       ),
   );
   const unique = [...new Map(objects.map((o) => [objectKey(o, o.metadata.name), o])).values()];
-  return objectMap(kinds, unique);
+  return sortedObjectMap(kinds, unique);
 }
-
-/**
- * Metacontroller's dynamic apply: a three-way merge of observed, last applied and desired. Objects
- * merge by key; lists whose items all share a conventional key (containerPort, port, uid, ip, path)
- * merge as maps keyed by it; any other value is replaced by the desired one.
- */
-function merge(observed: unknown, lastApplied: unknown, desired: unknown): unknown {
-  if (isJson(observed) && isJson(desired)) {
-    const result: Json = { ...observed };
-    const last = isJson(lastApplied) ? lastApplied : {};
-    for (const key of Object.keys(last)) if (!(key in desired)) delete result[key];
-    for (const [key, value] of Object.entries(desired)) result[key] = merge(observed[key], last[key], value);
-    return result;
-  }
-  if (Array.isArray(observed) && Array.isArray(desired)) {
-    const last = Array.isArray(lastApplied) ? lastApplied : [];
-    const key = listMapKey([observed, last, desired]);
-    if (!key) return clone(desired);
-    const byKey = (list: unknown[]) => new Map(list.map((item) => [String((item as Json)[key]), item]));
-    const merged = merge(
-      Object.fromEntries(byKey(observed)),
-      Object.fromEntries(byKey(last)),
-      Object.fromEntries(byKey(desired)),
-    ) as Json;
-    const order = [...observed, ...desired].map((item) => String((item as Json)[key]));
-    return [...new Set(order)].filter((k) => k in merged).map((k) => merged[k]);
-  }
-  return clone(desired);
-}
-
-function listMapKey(lists: unknown[][]): string | undefined {
-  const items = lists.flat();
-  if (items.length === 0 || !items.every(isJson)) return undefined;
-  return ['containerPort', 'port', 'uid', 'ip', 'path'].find((key) =>
-    items.every((item) => key in (item as Json)),
-  );
-}
-
-const SYSTEM_FIELDS = [
-  'uid',
-  'resourceVersion',
-  'generation',
-  'creationTimestamp',
-  'deletionTimestamp',
-  'deletionGracePeriodSeconds',
-] as const;
 
 /** ManageChildren: delete what is not desired, create what is missing, apply the rest in place. */
 function manageChildren(
@@ -446,26 +379,16 @@ function manageChildren(
   }
   for (const child of desired) {
     const applied = prepare(clone(child) as Obj);
-    const lastApplied = canonicalJson(applied);
     const current = cluster.get(applied, applied.metadata.name);
     if (current && observed.some((o) => o.metadata.uid === current.metadata.uid)) {
       if (current.metadata.deletionTimestamp !== undefined) continue;
-      const previous = JSON.parse(current.metadata.annotations?.[LAST_APPLIED_ANNOTATION] ?? '{}');
-      const next = merge(current, previous, applied) as Obj;
-      for (const field of SYSTEM_FIELDS) {
-        if (current.metadata[field] === undefined) delete next.metadata[field];
-        else (next.metadata as Json)[field] = current.metadata[field];
-      }
-      if (current.status === undefined) delete next.status;
-      else next.status = current.status;
-      next.metadata.annotations = { ...next.metadata.annotations, [LAST_APPLIED_ANNOTATION]: lastApplied };
-      cluster.update(next);
+      cluster.update(applyUpdate(current, applied));
     } else {
       cluster.create({
         ...applied,
         metadata: {
           ...applied.metadata,
-          annotations: { ...applied.metadata.annotations, [LAST_APPLIED_ANNOTATION]: lastApplied },
+          annotations: { ...applied.metadata.annotations, [LAST_APPLIED_ANNOTATION]: goJson(applied) },
           ownerReferences: [...(applied.metadata.ownerReferences ?? []), controllerRef(parent)],
         },
       });
@@ -492,7 +415,7 @@ function compositeRequest(cluster: Cluster, parentName = PARENT_NAME): Json {
   return {
     controller: COMPOSITE_CONTROLLER,
     parent: sortKeys(parent),
-    children: objectMap(CHILD_REFS, children),
+    children: sortedObjectMap(CHILD_REFS, children),
     related: relatedObjects(cluster, rules),
     finalizing: parent.metadata.deletionTimestamp !== undefined,
   };
@@ -547,7 +470,7 @@ function decoratorRequest(cluster: Cluster, parentName = PARENT_NAME): Json {
   return {
     controller: DECORATOR_CONTROLLER,
     object: sortKeys(parent),
-    attachments: objectMap([SECRET], attachments),
+    attachments: sortedObjectMap([SECRET], attachments),
     related: relatedObjects(cluster, rules),
     finalizing: false,
   };
