@@ -456,16 +456,20 @@ function compositeSync(cluster: Cluster, parentName = PARENT_NAME): Json {
 
 // ---- the DecoratorController --------------------------------------------------------------------------
 
+/** The Secrets the DecoratorController attached to `parent`: controlled by it and marked as ours. */
+const attachmentsOf = (cluster: Cluster, parent: Obj) =>
+  cluster
+    .list(SECRET)
+    .filter(
+      (o) => controlledBy(o, parent) && o.metadata.annotations?.[DECORATOR_ANNOTATION] === DECORATOR_NAME,
+    );
+
 function decoratorRequest(cluster: Cluster, parentName = PARENT_NAME): Json {
   const parent = cluster.must(WANDB, parentName);
   const rules = customizeSecrets(
     CustomizeRequest.parse({ controller: DECORATOR_CONTROLLER, parent }),
   ).relatedResources;
-  const attachments = cluster
-    .list(SECRET)
-    .filter(
-      (o) => controlledBy(o, parent) && o.metadata.annotations?.[DECORATOR_ANNOTATION] === DECORATOR_NAME,
-    );
+  const attachments = attachmentsOf(cluster, parent);
   for (const object of cluster.list()) assertValid(object);
   return {
     controller: DECORATOR_CONTROLLER,
@@ -483,11 +487,7 @@ function decoratorSync(cluster: Cluster, parentName = PARENT_NAME): Json {
   const problems = checkDecoratorResponse(result, NAMESPACE);
   if (problems.length > 0) throw new Error(`invalid secrets response: ${problems.join('; ')}`);
   const parent = cluster.must(WANDB, parentName);
-  const attached = cluster
-    .list(SECRET)
-    .filter(
-      (o) => controlledBy(o, parent) && o.metadata.annotations?.[DECORATOR_ANNOTATION] === DECORATOR_NAME,
-    );
+  const attached = attachmentsOf(cluster, parent);
   manageChildren(cluster, parent, attached, result.attachments, (child) => ({
     ...child,
     metadata: {
