@@ -219,7 +219,8 @@ export type Propagation = 'Background' | 'Foreground' | 'Orphan';
 export const FOREGROUND_FINALIZER = 'foregroundDeletion';
 export const ORPHAN_FINALIZER = 'orphan';
 
-const SYSTEM_FIELDS = [
+/** Metadata the API server owns: set on create, kept on update whatever the client sends. */
+export const SYSTEM_FIELDS = [
   'uid',
   'resourceVersion',
   'generation',
@@ -329,15 +330,7 @@ export class Cluster {
     meta.resourceVersion = this.nextRevision();
     meta.creationTimestamp = this.now();
     if (kindInfo(created.apiVersion, created.kind)?.generation ?? true) meta.generation = 1;
-    for (const key of ['labels', 'annotations', 'finalizers', 'ownerReferences'] as const) {
-      const value = meta[key];
-      if (
-        value !== undefined &&
-        (Array.isArray(value) ? value.length === 0 : Object.keys(value).length === 0)
-      ) {
-        delete meta[key];
-      }
-    }
+    normalizeMetadata(created);
     this.objects.set(storeKey(created.apiVersion, created.kind, namespace, meta.name), created);
     this.record('create', created, detail);
     return clone(created);

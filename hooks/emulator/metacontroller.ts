@@ -34,6 +34,7 @@ import {
   type Obj,
   ORPHAN_FINALIZER,
   type OwnerReference,
+  SYSTEM_FIELDS,
 } from './cluster.js';
 
 export const COMPOSITE_CONTROLLER = 'wandb-infra';
@@ -258,17 +259,6 @@ function detectListMapKey(...lists: Json[][]): string | undefined {
   return KNOWN_MERGE_KEYS.find((key) => common?.has(key));
 }
 
-const SYSTEM_FIELDS = [
-  'selfLink',
-  'uid',
-  'resourceVersion',
-  'generation',
-  'creationTimestamp',
-  'deletionTimestamp',
-  'deletionGracePeriodSeconds',
-  'managedFields',
-];
-
 /** Go's json.Marshal of a map: keys sorted at every level, HTML characters escaped. */
 export function goJson(value: Json): string {
   const sorted = (v: Json): Json =>
@@ -309,9 +299,10 @@ export function applyUpdate(observed: Obj, desired: Obj): Obj {
   const update = clone(desired);
   if (update.metadata.annotations) delete update.metadata.annotations[LAST_APPLIED_ANNOTATION];
   const merged = merge(clone(observed), lastApplied, update) as Obj;
+  const mergedMeta = merged.metadata as Record<string, unknown>;
   for (const field of SYSTEM_FIELDS) {
-    if (observed.metadata[field] === undefined) delete merged.metadata[field];
-    else merged.metadata[field] = clone(observed.metadata[field]);
+    if (observed.metadata[field] === undefined) delete mergedMeta[field];
+    else mergedMeta[field] = clone(observed.metadata[field]);
   }
   if (observed.status === undefined) delete merged.status;
   else merged.status = clone(observed.status);
