@@ -115,14 +115,13 @@ function ensure(cluster: Cluster, object: Obj, detail = ''): Obj {
 
 function deleteIfPresent(
   cluster: Cluster,
-  apiVersion: string,
-  kind: string,
+  ref: { readonly apiVersion: string; readonly kind: string },
   namespace: string,
   name: string,
   detail: string,
 ) {
   try {
-    cluster.delete({ apiVersion, kind, namespace, name }, { detail });
+    cluster.delete({ apiVersion: ref.apiVersion, kind: ref.kind, namespace, name }, { detail });
   } catch (error) {
     if (!isApiError(error, 'NotFound')) throw error;
   }
@@ -241,34 +240,19 @@ export const percona: Operator = {
           for (const claim of cluster.list(PVC.apiVersion, PVC.kind, { namespace, labels })) {
             deleteIfPresent(
               cluster,
-              PVC.apiVersion,
-              PVC.kind,
+              PVC,
               namespace,
               claim.metadata.name,
               `finalizer ${PERCONA_FINALIZERS.pvc}`,
             );
           }
           for (const secret of [`${name}-secrets`, `internal-${name}`, `${name}-mysql-init`]) {
-            deleteIfPresent(
-              cluster,
-              SECRET.apiVersion,
-              SECRET.kind,
-              namespace,
-              secret,
-              `finalizer ${PERCONA_FINALIZERS.pvc}`,
-            );
+            deleteIfPresent(cluster, SECRET, namespace, secret, `finalizer ${PERCONA_FINALIZERS.pvc}`);
           }
         }
         if (finalizers.includes(PERCONA_FINALIZERS.ssl)) {
           for (const secret of [`${name}-ssl`, `${name}-ssl-internal`]) {
-            deleteIfPresent(
-              cluster,
-              SECRET.apiVersion,
-              SECRET.kind,
-              namespace,
-              secret,
-              `finalizer ${PERCONA_FINALIZERS.ssl}`,
-            );
+            deleteIfPresent(cluster, SECRET, namespace, secret, `finalizer ${PERCONA_FINALIZERS.ssl}`);
           }
         }
         const own = Object.values(PERCONA_FINALIZERS) as string[];
@@ -721,14 +705,7 @@ export class Altinity implements Operator {
         if (!template) continue;
         const policy = text(template.reclaimPolicy) || fallback;
         if (policy === 'Delete') {
-          deleteIfPresent(
-            cluster,
-            PVC.apiVersion,
-            PVC.kind,
-            namespace,
-            claim.metadata.name,
-            `reclaimPolicy ${policy}`,
-          );
+          deleteIfPresent(cluster, PVC, namespace, claim.metadata.name, `reclaimPolicy ${policy}`);
         }
       }
       releaseFinalizer(cluster, cr, kind.finalizer, 'volumes handled by reclaimPolicy');
@@ -960,14 +937,7 @@ export const opstree: Operator = {
           if (!hasFinalizer(cr, kind.finalizer)) continue;
           if (storage && storage.keepAfterDelete !== true) {
             for (const i of range(size)) {
-              deleteIfPresent(
-                cluster,
-                PVC.apiVersion,
-                PVC.kind,
-                namespace,
-                `${name}-${name}-${i}`,
-                'keepAfterDelete is false',
-              );
+              deleteIfPresent(cluster, PVC, namespace, `${name}-${name}-${i}`, 'keepAfterDelete is false');
             }
           }
           releaseFinalizer(
