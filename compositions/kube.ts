@@ -123,9 +123,10 @@ export class ObservedObjects {
 
   /** Metacontroller's `{ "<Kind>.<group>/<version>": { "<key>": object } }` maps, flattened. */
   static fromMaps(...maps: ReadonlyArray<Readonly<Record<string, Readonly<Record<string, KubeObject>>>>>) {
-    return new ObservedObjects(
-      maps.flatMap((map) => Object.values(map).flatMap((group) => Object.values(group))),
-    );
+    const objects: KubeObject[] = [];
+    // Loops rather than nested flatMap, which V8 runs through a slow generic path.
+    for (const map of maps) for (const group of Object.values(map)) objects.push(...Object.values(group));
+    return new ObservedObjects(objects);
   }
 
   get(ref: Typed, name: string): KubeObject | undefined {
