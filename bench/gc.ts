@@ -1,5 +1,6 @@
-// What a /sync call costs without HTTP, garbage collection included, with and without V8's
-// allocation-site pretenuring: each case runs in a fresh process so its heap is its own.
+// What a /sync call costs without HTTP, garbage collection included, with V8's defaults, without
+// allocation-site pretenuring alone, and with the production flags (`npm start`): each case runs in a
+// fresh process so its heap is its own.
 // Run: npx tsx bench/gc.ts [--seconds 3] [--rounds 3]
 import { execFileSync } from 'node:child_process';
 import { PerformanceObserver } from 'node:perf_hooks';
@@ -9,6 +10,7 @@ import { checkCompositeResponse } from '../compositions/checks.js';
 import { CompositeSyncRequest } from '../compositions/metacontroller.js';
 import { reconcile } from '../compositions/reconcile.js';
 import { BENCH_NOW, buildScenario, FULL_PARENT } from './requests.js';
+import { PRODUCTION_NODE_FLAGS } from './servers.js';
 
 export interface GcCase {
   readonly work: 'floor' | 'ours' | 'parse' | 'parse+zod';
@@ -76,14 +78,25 @@ export function runGc(seconds: number, rounds: number): GcCase[] {
   const self = fileURLToPath(import.meta.url);
   const cases: Array<{ work: keyof typeof WORK; flags: string }> = [];
   for (const work of ['floor', 'ours', 'parse', 'parse+zod'] as const) {
-    for (const flags of ['', '--no-allocation-site-pretenuring']) cases.push({ work, flags });
+    for (const flags of ['', '--no-allocation-site-pretenuring', PRODUCTION_NODE_FLAGS.join(' ')]) {
+      cases.push({ work, flags });
+    }
   }
   const results = cases.map(() => [] as GcCase[]);
   for (let round = 0; round < rounds; round++) {
     cases.forEach(({ work, flags }, i) => {
       const out = execFileSync(
         process.execPath,
-        [...(flags ? [flags] : []), '--import', 'tsx', self, '--child', work, '--seconds', String(seconds)],
+        [
+          ...flags.split(' ').filter(Boolean),
+          '--import',
+          'tsx',
+          self,
+          '--child',
+          work,
+          '--seconds',
+          String(seconds),
+        ],
         { encoding: 'utf8', timeout: (seconds + 60) * 1000 },
       );
       results[i]?.push({ work, flags, ...(JSON.parse(out) as Omit<GcCase, 'work' | 'flags'>) });

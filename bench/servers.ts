@@ -96,12 +96,22 @@ export interface HookServerOptions {
   readonly env?: Record<string, string>;
 }
 
-/** Node flags of the production command (Dockerfile CMD, `npm start`). */
-export const PRODUCTION_NODE_FLAGS = ['--no-allocation-site-pretenuring'] as const;
+/**
+ * Node flags of the production command, read from `npm start` (the container test holds the
+ * Dockerfile CMD to the same command), so the benchmark always measures what ships.
+ */
+export const PRODUCTION_NODE_FLAGS: readonly string[] = (() => {
+  const { scripts } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+    scripts: { start: string };
+  };
+  const match = /^node((?: --[^\s]+)*) dist\/hooks\/cli\.js serve$/.exec(scripts.start);
+  if (!match) throw new Error(`unexpected start script: ${scripts.start}`);
+  return (match[1] ?? '').trim().split(' ').filter(Boolean);
+})();
 
 /**
- * The hook server as production runs it: `node --no-allocation-site-pretenuring dist/hooks/cli.js serve`,
- * logs (info) to a file. `nodeArgs` replaces the production flags (pass [] for V8's defaults).
+ * The hook server as production runs it (`npm start`'s node flags), logs (info) to a file.
+ * `nodeArgs` replaces the production flags (pass [] for V8's defaults).
  */
 export async function startHookServer(options: HookServerOptions = {}): Promise<Server> {
   const [port, metricsPort] = [await freePort(), await freePort()];
