@@ -32,9 +32,8 @@ COPY --from=build /app/dist ./dist
 # and read-only to this user.
 USER 10001:10001
 EXPOSE 8080 9090
-# Exec form: node is PID 1 and receives SIGTERM itself (graceful drain). The GC flags: without
-# allocation-site pretenuring V8 stops moving each request's objects into the old generation, and
-# 32 MB semi-spaces let a request's graph die young; together they took the full parent from ~60 %
-# to 90-100 % of a bare Express endpoint's throughput (docs/performance.md).
+# Exec form: node is PID 1 and receives SIGTERM itself (graceful drain). Without allocation-site
+# pretenuring V8 stops moving each request's objects into the old generation, which made GC the
+# largest cost per call (docs/performance.md).
 ENTRYPOINT []
-CMD ["/nodejs/bin/node", "--no-allocation-site-pretenuring", "--max-semi-space-size=32", "dist/hooks/cli.js", "serve"]
+CMD ["/nodejs/bin/node", "--no-allocation-site-pretenuring", "dist/hooks/cli.js", "serve"]

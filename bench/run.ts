@@ -15,6 +15,7 @@ import {
   assertBuilt,
   cpuSeconds,
   HOST,
+  PRODUCTION_NODE_FLAGS,
   ROOT,
   type Server,
   sampleRss,
@@ -304,7 +305,8 @@ async function main(): Promise<void> {
   const hooks: Server[] = [
     await startHookServer({
       logLevel: args['log-level'] ?? 'info',
-      nodeArgs: [...common, ...flags(args['ours-node-args'])],
+      // The production command's flags; a variant's flags replace them (an empty one measures V8's defaults).
+      nodeArgs: [...common, ...PRODUCTION_NODE_FLAGS, ...flags(args['ours-node-args'])],
     }),
   ];
   const variants = (args.variant ?? []).map((spec) => {
@@ -358,7 +360,7 @@ async function main(): Promise<void> {
       otherSeconds,
       logLevel: args['log-level'],
       nodeArgs: args['node-args'],
-      oursNodeArgs: args['ours-node-args'],
+      oursNodeArgs: [...PRODUCTION_NODE_FLAGS, ...flags(args['ours-node-args'])].join(' '),
       variants,
     },
     results,
@@ -371,7 +373,8 @@ async function main(): Promise<void> {
 
   console.log(`## HTTP: hook server vs the floor, ${CONNECTIONS} connections, loopback\n`);
   console.log(`machine: ${machine()}`);
-  for (const v of variants) console.log(`variant ${v.name}: ${v.root} ${v.nodeFlags}`);
+  console.log(`ours: node ${[...PRODUCTION_NODE_FLAGS, ...flags(args['ours-node-args'])].join(' ')}`);
+  for (const v of variants) console.log(`variant ${v.name}: ${v.root} ${v.nodeFlags || '(V8 defaults)'}`);
   console.log(
     `full parent (${FULL_PARENT}): ${rounds} rounds × ${seconds} s per server; other requests: ${otherRounds} × ${otherSeconds} s; medians over rounds; ratios are medians of per-round ratios\n`,
   );
