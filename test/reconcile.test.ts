@@ -281,3 +281,15 @@ describe('removal in two phases (decision 8)', () => {
     expect(run(MYSQL).finalized).toBeUndefined();
   });
 });
+
+describe('scale', () => {
+  test('a group of 300 000 related objects is indexed and the sync answers (no argument-spread overflow)', () => {
+    // A 32 MB body holds this many small objects; spreading one group into push() overflowed the stack.
+    const related = [
+      PASSWORD_SECRET,
+      ...Array.from({ length: 300_000 }, (_, i) => aSecret(`unrelated-${i}`, { x: 'y' })),
+    ];
+    const result = run(MYSQL, { related });
+    expect(result.children.map((c) => c.kind)).toEqual(['PerconaXtraDBCluster']);
+  });
+});
