@@ -46,6 +46,15 @@ const uid = (seed: string): string => {
 };
 const resourceVersion = (seed: string): string =>
   String(100_000 + (Number.parseInt(stableHash(seed).slice(0, 6), 16) % 900_000));
+/** The metadata the API server sets on an object it stored, derived from `seed`. */
+const serverMetadata = (seed: string, name: string, created: string, generation?: number) => ({
+  name,
+  namespace: NAMESPACE,
+  uid: uid(seed),
+  resourceVersion: resourceVersion(seed),
+  ...(generation === undefined ? {} : { generation }),
+  creationTimestamp: created,
+});
 const base64 = (text: string): string => Buffer.from(text).toString('base64');
 /** Deterministic filler that looks like what it replaces (passwords, certificates). */
 const pseudoRandom = (seed: string, length: number): string => {
@@ -241,12 +250,12 @@ export function observedChild(desired: Child, status: unknown): KubeObject {
   return {
     ...body,
     metadata: {
-      name: desired.metadata.name,
-      namespace: NAMESPACE,
-      uid: uid(`${desired.kind}/${desired.metadata.name}`),
-      resourceVersion: resourceVersion(`${desired.kind}/${desired.metadata.name}`),
-      generation: 1,
-      creationTimestamp: '2026-01-05T09:12:46Z',
+      ...serverMetadata(
+        `${desired.kind}/${desired.metadata.name}`,
+        desired.metadata.name,
+        '2026-01-05T09:12:46Z',
+        1,
+      ),
       labels,
       annotations,
       ...(finalizers.length > 0 ? { finalizers } : {}),
@@ -479,12 +488,7 @@ function redisStatefulSet(name: string, replicas: number, sentinel: boolean, pha
     apiVersion: 'apps/v1',
     kind: 'StatefulSet',
     metadata: {
-      name,
-      namespace: NAMESPACE,
-      uid: uid(`sts/${name}`),
-      resourceVersion: resourceVersion(`sts/${name}`),
-      generation: 1,
-      creationTimestamp: '2026-01-05T09:12:51Z',
+      ...serverMetadata(`sts/${name}`, name, '2026-01-05T09:12:51Z', 1),
       labels,
       annotations: { 'redis.opstreelabs.in': 'true', 'redis.opstreelabs.instance': name },
       ownerReferences: [
@@ -607,11 +611,7 @@ function decoratorSecret(name: string, keys: readonly string[]): KubeObject {
     apiVersion: 'v1',
     kind: 'Secret',
     metadata: {
-      name,
-      namespace: NAMESPACE,
-      uid: uid(`secret/${name}`),
-      resourceVersion: resourceVersion(`secret/${name}`),
-      creationTimestamp: '2026-01-05T09:12:45Z',
+      ...serverMetadata(`secret/${name}`, name, '2026-01-05T09:12:45Z'),
       labels,
       annotations: { [LAST_APPLIED]: JSON.stringify(applied) },
       ownerReferences: [{ ...ownerReference, controller: true }],
@@ -712,11 +712,7 @@ function kafkaVolume(name: string): KubeObject {
     apiVersion: 'v1',
     kind: 'PersistentVolumeClaim',
     metadata: {
-      name,
-      namespace: NAMESPACE,
-      uid: uid(`pvc/${name}`),
-      resourceVersion: resourceVersion(`pvc/${name}`),
-      creationTimestamp: '2026-01-05T09:13:20Z',
+      ...serverMetadata(`pvc/${name}`, name, '2026-01-05T09:13:20Z'),
       labels,
       annotations: {
         'strimzi.io/delete-claim': 'false',

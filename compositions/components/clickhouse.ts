@@ -46,8 +46,9 @@ export const reclaimPolicyFor = (retention: RetentionMode): ReclaimPolicy =>
 
 /**
  * A stable `spec.taskID` for a spec: Altinity copies it into `status.taskID` when that spec is
- * reconciled. The spec is our own literal, built in a fixed key order, so JSON.stringify is canonical
- * for it, and far cheaper than sorting keys.
+ * reconciled. The spec is our own literal, built in a fixed key order; the one map it takes from the
+ * parent (resources) keeps the parent's key order, which the API server always serializes sorted. So
+ * JSON.stringify is canonical for it, and far cheaper than sorting keys.
  */
 export const taskIdFor = (spec: Record<string, unknown>): string =>
   stableHash(JSON.stringify(spec)).slice(0, 16);
