@@ -46,6 +46,15 @@ const uid = (seed: string): string => {
 };
 const resourceVersion = (seed: string): string =>
   String(100_000 + (Number.parseInt(stableHash(seed).slice(0, 6), 16) % 900_000));
+/** Opstree's readiness and liveness probe: the same ping for both. */
+const REDIS_PING_PROBE = {
+  exec: { command: ['sh', '-c', 'redis-cli -h $(hostname) -p $REDIS_PORT ping'] },
+  initialDelaySeconds: 1,
+  timeoutSeconds: 1,
+  periodSeconds: 10,
+  successThreshold: 1,
+  failureThreshold: 3,
+};
 /** The metadata the API server sets on an object it stored, derived from `seed`. */
 const serverMetadata = (seed: string, name: string, created: string, generation?: number) => ({
   name,
@@ -526,22 +535,8 @@ function redisStatefulSet(name: string, replicas: number, sentinel: boolean, pha
                   valueFrom: { secretKeyRef: { name: 'wandb-redis-credentials', key: 'password' } },
                 },
               ],
-              readinessProbe: {
-                exec: { command: ['sh', '-c', 'redis-cli -h $(hostname) -p $REDIS_PORT ping'] },
-                initialDelaySeconds: 1,
-                timeoutSeconds: 1,
-                periodSeconds: 10,
-                successThreshold: 1,
-                failureThreshold: 3,
-              },
-              livenessProbe: {
-                exec: { command: ['sh', '-c', 'redis-cli -h $(hostname) -p $REDIS_PORT ping'] },
-                initialDelaySeconds: 1,
-                timeoutSeconds: 1,
-                periodSeconds: 10,
-                successThreshold: 1,
-                failureThreshold: 3,
-              },
+              readinessProbe: REDIS_PING_PROBE,
+              livenessProbe: REDIS_PING_PROBE,
               resources: {
                 requests: { cpu: '100m', memory: '128Mi' },
                 limits: { cpu: '500m', memory: '512Mi' },
