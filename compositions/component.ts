@@ -61,6 +61,18 @@ export interface Component<S = unknown> {
   dataVolumes(spec: S): string[];
   /** What removal does to the data under the resolved policy. */
   retentionPlan(spec: S, namespace: string): RetentionPlan;
+  /**
+   * Whether the operator has acted on this child since it was marked for deletion, read from the
+   * operator's own status, with the evidence; absent where the operator's status carries no such signal.
+   */
+  deletionProgress?(object: KubeObject): DeletionProgress;
+}
+
+/** What an operator's status says about a child being deleted (`describeTermination`). */
+export interface DeletionProgress {
+  readonly acted: boolean;
+  /** The status field that says so, e.g. `status.state is stopping`. */
+  readonly evidence: string;
 }
 
 /** Common labels of every child; `controller-uid` is added by Metacontroller (generateSelector). */

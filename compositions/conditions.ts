@@ -10,6 +10,11 @@ export interface Finding {
   readonly reason: string;
   readonly message: string;
   readonly implies: State;
+  /**
+   * Seconds until time alone may change what this finding implies (a gap that becomes an Error once
+   * it has lasted long enough): the next sync must come no later than that.
+   */
+  readonly recheckAfterSeconds?: number;
 }
 
 /** Reasons of the reference's write conditions (`<X>CustomResource`). */
@@ -28,6 +33,14 @@ export const Reasons = {
  * outranks Degraded and Healthy and is not ready (docs/decisions.md).
  */
 const SIGNIFICANCE: readonly State[] = ['Error', 'Unavailable', 'Pending', 'Unknown', 'Degraded', 'Healthy'];
+
+const rank = (state: State): number => {
+  const index = SIGNIFICANCE.indexOf(state);
+  return index < 0 ? SIGNIFICANCE.length : index;
+};
+
+/** Orders states worst first (for messages that list blockers); `Disabled` comes last. */
+export const compareStates = (a: State, b: State): number => rank(a) - rank(b);
 
 export function worstState(states: Iterable<State>): State | undefined {
   let worst: number | undefined;
@@ -60,7 +73,11 @@ export function resyncSeconds(state: State | undefined): number {
   }
 }
 
-/** Previous conditions from a parent status we did not write ourselves: trust nothing. */
+/**
+ * Previous conditions from a parent status we did not write ourselves: trust nothing. A condition
+ * whose lastTransitionTime is not a time is dropped, so it is stamped anew: time-based judgements
+ * (the connection gap) read that time, and one that never parses would never move on.
+ */
 export function readConditions(value: unknown): Condition[] {
   if (!Array.isArray(value)) return [];
   return value.filter(
@@ -69,7 +86,8 @@ export function readConditions(value: unknown): Condition[] {
       typeof c === 'object' &&
       typeof c.type === 'string' &&
       typeof c.status === 'string' &&
-      typeof c.lastTransitionTime === 'string',
+      typeof c.lastTransitionTime === 'string' &&
+      !Number.isNaN(Date.parse(c.lastTransitionTime)),
   );
 }
 

@@ -3,6 +3,7 @@
 import { type Component, type ComponentContext, connectionSecretName } from './component.js';
 import { COMPONENTS } from './components/index.js';
 import { type Finding, Reasons, stampConditions } from './conditions.js';
+import { describeTermination, isTerminating } from './deletion.js';
 import { freeze } from './freeze.js';
 import { formatIssues } from './issues.js';
 import {
@@ -14,9 +15,21 @@ import {
   sameKind,
 } from './kube.js';
 import type { CompositeSyncRequest, CustomizeRequest, CustomizeResponse } from './metacontroller.js';
-import { COMPONENT_NAMES, WeightsAndBiasesSpec, type WeightsAndBiasesStatus } from './parent.js';
+import {
+  COMPONENT_NAMES,
+  type Condition,
+  WeightsAndBiasesSpec,
+  type WeightsAndBiasesStatus,
+} from './parent.js';
 import { type ParentRef, resolveSpec } from './presets.js';
-import { type ComponentOutcome, type PreviousStatus, readPreviousStatus, summarize } from './status.js';
+import {
+  type ComponentOutcome,
+  inlineSecretFields,
+  type PreviousStatus,
+  readPreviousStatus,
+  rememberReadiness,
+  summarize,
+} from './status.js';
 
 /** What the edge passes in: the only clock a composition ever sees. */
 export interface Environment {
@@ -84,7 +97,9 @@ export function reconcile(request: CompositeSyncRequest, env: Environment): Sync
     return invalid([...problems, ...refused], observed, previous, parent, env, finalizing);
   }
 
-  const results = bound.map((b) => (finalizing || !b.enabled ? remove(b, previous) : write(b)));
+  const results = bound.map((b) =>
+    finalizing || !b.enabled ? remove(b, previous) : write(b, previous, env.now),
+  );
   // A child of a kind no component owns means the controller manifest and this code disagree (an
   // upgrade half done): keep it exactly as it is, since omitting it would delete it.
   const unowned = observed.all.filter(
@@ -99,6 +114,7 @@ export function reconcile(request: CompositeSyncRequest, env: Environment): Sync
       generation: parent.generation,
       finalizing,
       unowned: unowned.map((o) => `${o.kind} ${o.metadata.name}`),
+      inlineSecrets: inlineSecretFields(parsed.data),
     },
   );
   return {
@@ -127,8 +143,9 @@ function conditionFor(component: Component<unknown>, object: { apiVersion: strin
 }
 
 /** Write → Read → Infer for an enabled component. */
-function write(b: Bound): ComponentResult {
+function write(b: Bound, previous: PreviousStatus, now: string): ComponentResult {
   const { component, context } = b;
+  const before = previous.componentConditions[component.name] ?? [];
   const spec = context.spec as { name: string };
   // A custom resource that references a credential Secret is created only once that Secret is
   // observed; one that exists is always kept (decision 4).
@@ -140,7 +157,19 @@ function write(b: Bound): ComponentResult {
   for (const child of b.desired()) {
     const type = conditionFor(component, child);
     const who = `${child.kind} ${child.metadata.name}`;
-    if (context.observed.has(child, child.metadata.name)) {
+    const existing = context.observed.get(child, child.metadata.name);
+    if (existing && isTerminating(existing)) {
+      // Returned all the same: Metacontroller leaves a terminating child alone (neither applies nor
+      // deletes it), and creates it anew from a later sync once it is gone.
+      children.push(child);
+      findings.push({
+        type,
+        status: 'False',
+        reason: Reasons.PendingDelete,
+        message: `${describeTermination(component, existing)}; it is created again once it is gone`,
+        implies: 'Unavailable',
+      });
+    } else if (existing) {
       children.push(child);
       findings.push({
         type,
@@ -170,27 +199,38 @@ function write(b: Bound): ComponentResult {
     }
   }
   const reported = component.observe(context);
-  const connection = connectionInfo(component, spec, context.related, reported);
+  const connection = connectionInfo(component, spec, context.related, reported, before, now);
   findings.push(...reported, connection);
   const outcome: ComponentOutcome = {
     name: component.name,
     enabled: true,
-    findings,
+    findings: rememberReadiness(component.title, findings, before),
     ...(connection.status === 'True' ? { connectionSecret: connectionSecretName(spec) } : {}),
   };
   return { children, outcome, remaining: 0 };
 }
 
 /**
+ * How long a connection Secret may be missing while the operator reports ready before that is an
+ * Error. The DecoratorController writes the Secret from the same operator status the composite reads,
+ * so the composite can see "ready" a sync before the Secret: a gap is normal for seconds, not minutes.
+ */
+export const CONNECTION_GAP_SECONDS = 120;
+
+/**
  * `<Title>ConnectionInfo`: whether the connection Secret exists. Missing while the operator still
- * works is Pending (the reference said Unavailable); missing although the operator reports ready is
- * the reference's special case, an Error.
+ * works is `False`, Pending (the reference said Unavailable). Missing although the operator reports
+ * ready is `Unknown`: Pending until the gap has lasted CONNECTION_GAP_SECONDS, then the reference's
+ * special case, an Error. The status stays `Unknown` through both, so the condition's
+ * lastTransitionTime is when the gap started; an unreadable or missing previous time starts it now.
  */
 function connectionInfo(
   component: Component<unknown>,
   spec: { name: string },
   related: ObservedObjects,
   reported: readonly Finding[],
+  previous: readonly Condition[],
+  now: string,
 ): Finding {
   const type = `${component.title}ConnectionInfo`;
   const name = connectionSecretName(spec);
@@ -206,21 +246,44 @@ function connectionInfo(
   const readyReported = reported.some(
     (f) => f.type === `${component.title}ReportedReady` && f.status === 'True',
   );
-  return readyReported
+  if (!readyReported) {
+    return {
+      type,
+      status: 'False',
+      reason: Reasons.NoResource,
+      message: `Secret ${name} is not written yet`,
+      implies: 'Pending',
+    };
+  }
+  const before = previous.find((c) => c.type === type && c.status === 'Unknown');
+  const since = before?.lastTransitionTime ?? now;
+  const elapsed = secondsBetween(since, now);
+  const left = CONNECTION_GAP_SECONDS - elapsed;
+  return left > 0
     ? {
         type,
-        status: 'False',
-        reason: Reasons.NoResource,
-        message: `${component.title} connection info is unavailable, but ${component.title} is reported as ready (Secret ${name} is missing)`,
-        implies: 'Error',
+        status: 'Unknown',
+        reason: 'ConnectionSecretPending',
+        message: `${component.title} is reported as ready and Secret ${name} is not observed yet (since ${since}); the wandb-secrets DecoratorController writes it from the same status, and ${CONNECTION_GAP_SECONDS} s without it is an Error`,
+        implies: 'Pending',
+        recheckAfterSeconds: left,
       }
     : {
         type,
-        status: 'False',
+        status: 'Unknown',
         reason: Reasons.NoResource,
-        message: `Secret ${name} is not written yet`,
-        implies: 'Pending',
+        message: `${component.title} connection info is unavailable, but ${component.title} is reported as ready (Secret ${name} missing since ${since}): check that the wandb-secrets DecoratorController runs`,
+        implies: 'Error',
       };
+}
+
+/**
+ * Whole seconds from `since` to `now`, both RFC 3339. A time that does not parse, or one later than
+ * `now` (another writer's clock), counts as `now`: the gap is judged from its quietest reading.
+ */
+function secondsBetween(since: string, now: string): number {
+  const elapsed = (Date.parse(now) - Date.parse(since)) / 1000;
+  return Number.isFinite(elapsed) && elapsed > 0 ? Math.floor(elapsed) : 0;
 }
 
 /**
@@ -302,7 +365,9 @@ function remove(b: Bound, previous: PreviousStatus): ComponentResult {
     type: conditionFor(component, o),
     status: 'False',
     reason: Reasons.PendingDelete,
-    message: `${o.kind} ${o.metadata.name} is being removed`,
+    message: isTerminating(o)
+      ? describeTermination(component, o)
+      : `${o.kind} ${o.metadata.name} is being removed`,
     implies: 'Unavailable',
   }));
   return {

@@ -1,6 +1,7 @@
 // Summarize: per-component status in the reference's shape, plus a top-level Ready condition
 // that names what blocks it. A pure function of the findings, the previous status and `now`.
 import {
+  compareStates,
   type Finding,
   isReadyState,
   readConditions,
@@ -8,7 +9,14 @@ import {
   stampConditions,
   worstState,
 } from './conditions.js';
-import { type ComponentName, ComponentStatus, type State, type WeightsAndBiasesStatus } from './parent.js';
+import {
+  type ComponentName,
+  ComponentStatus,
+  type Condition,
+  type State,
+  type WeightsAndBiasesSpec,
+  type WeightsAndBiasesStatus,
+} from './parent.js';
 
 export interface ComponentOutcome {
   readonly name: ComponentName;
@@ -57,6 +65,44 @@ export function componentState(outcome: ComponentOutcome): State {
   return outcome.fixedState ?? worstState(outcome.findings.map((f) => f.implies)) ?? 'Unknown';
 }
 
+/**
+ * `<Title>HasBeenReady` remembers, in the component's own status, whether it has been ready since it
+ * was enabled: True from the first sync that finds it ready (its lastTransitionTime says when), never
+ * False again while the component stays enabled. Until then nothing that is down can have gone down,
+ * so what would read `Unavailable` reads `Pending` (an install in progress). Without the memory (a lost
+ * status, a parent re-created over retained data) the quieter `Pending` is chosen until the component is
+ * ready once more. Removal drops the condition, so a component enabled again starts as a new install.
+ */
+export function rememberReadiness(
+  title: string,
+  findings: readonly Finding[],
+  previous: readonly Condition[],
+): Finding[] {
+  const type = `${title}HasBeenReady`;
+  const beenReady = previous.some((c) => c.type === type && c.status === 'True');
+  const judged = beenReady
+    ? [...findings]
+    : findings.map((f): Finding => (f.implies === 'Unavailable' ? { ...f, implies: 'Pending' } : f));
+  const readyNow = isReadyState(worstState(judged.map((f) => f.implies)) ?? 'Unknown');
+  const memory: Finding =
+    beenReady || readyNow
+      ? {
+          type,
+          status: 'True',
+          reason: 'FirstReady',
+          message: `${title} was first ready at this condition's lastTransitionTime: from then on, when it is down it reads Unavailable`,
+          implies: 'Healthy',
+        }
+      : {
+          type,
+          status: 'False',
+          reason: 'NotYetReady',
+          message: `${title} has not been ready yet: while it installs, what is not ready reads Pending, not Unavailable`,
+          implies: 'Healthy',
+        };
+  return [...judged, memory];
+}
+
 /** `mysql is Pending: MySQLReportedReady: …`: the component, its state and the findings behind it. */
 function explain(outcome: ComponentOutcome, state: State): string {
   if (outcome.summary) return `${outcome.name}: ${outcome.summary}`;
@@ -64,6 +110,17 @@ function explain(outcome: ComponentOutcome, state: State): string {
   return causes.length > 0
     ? `${outcome.name} is ${state}: ${causes.join(', ')}`
     : `${outcome.name} is ${state}`;
+}
+
+/**
+ * Spec fields the reference operator accepted with a secret inline (its manifest phase passed them to
+ * the W&B application; reference §8.12) and that these hooks accept for compatibility but never read.
+ */
+export function inlineSecretFields(spec: WeightsAndBiasesSpec): string[] {
+  return [
+    ...(spec.wandb?.license !== undefined ? ['spec.wandb.license'] : []),
+    ...(spec.wandb?.oidc?.clientSecret !== undefined ? ['spec.wandb.oidc.clientSecret'] : []),
+  ];
 }
 
 /** Resync while a component is being removed (phases wait on our next call). */
@@ -77,17 +134,29 @@ export interface Summary {
 export function summarize(
   outcomes: readonly ComponentOutcome[],
   previous: PreviousStatus,
-  context: { now: string; generation: number; finalizing: boolean; unowned?: readonly string[] },
+  context: {
+    now: string;
+    generation: number;
+    finalizing: boolean;
+    unowned?: readonly string[];
+    /** Spec fields that hold a secret inline and that nothing here reads (`inlineSecretFields`). */
+    inlineSecrets?: readonly string[];
+  },
 ): Summary {
   const { now, generation } = context;
   const states = outcomes.map((outcome) => ({ outcome, state: componentState(outcome) }));
   const enabled = states.filter(({ outcome }) => outcome.enabled);
-  const blocking = enabled.filter(({ state }) => !isReadyState(state));
+  // Worst first, so the Ready message leads with what matters most; ties keep the registry's order.
+  const blocking = enabled
+    .filter(({ state }) => !isReadyState(state))
+    .sort((a, b) => compareStates(a.state, b.state));
 
   const ready = !context.finalizing && blocking.length === 0;
   let readyFinding: Omit<Finding, 'implies'>;
   if (context.finalizing) {
-    const remaining = states.filter(({ state }) => state !== 'Disabled');
+    const remaining = states
+      .filter(({ state }) => state !== 'Disabled')
+      .sort((a, b) => compareStates(a.state, b.state));
     readyFinding = {
       type: 'Ready',
       status: 'False',
@@ -121,7 +190,7 @@ export function summarize(
   }
 
   const unowned = context.unowned ?? [];
-  const topLevel = [
+  const topLevel: Omit<Finding, 'implies'>[] = [
     readyFinding,
     ...(unowned.length > 0
       ? [
@@ -136,6 +205,18 @@ export function summarize(
         ]
       : []),
   ];
+  const inlineSecrets = context.inlineSecrets ?? [];
+  if (inlineSecrets.length > 0) {
+    topLevel.push({
+      type: 'InlineSecrets',
+      status: 'True',
+      reason: 'AcceptedButUnused',
+      message:
+        `${inlineSecrets.join(' and ')} ${inlineSecrets.length === 1 ? 'is' : 'are'} accepted for compatibility with the ` +
+        'reference operator but unused by these hooks, and anyone who can read this WeightsAndBiases can read ' +
+        `${inlineSecrets.length === 1 ? 'it' : 'them'}: remove ${inlineSecrets.length === 1 ? 'it' : 'them'} from the spec`,
+    });
+  }
   const status: WeightsAndBiasesStatus = {
     ready,
     conditions: stampConditions(topLevel, previous.conditions, now, generation),
@@ -161,6 +242,11 @@ export function summarize(
   // status writes are ignored): come back quickly while one is under way.
   const removing =
     context.finalizing || states.some(({ outcome }) => !outcome.enabled && outcome.fixedState !== 'Disabled');
-  const resyncAfterSeconds = removing ? REMOVAL_RESYNC_SECONDS : resyncSeconds(worst);
+  const byState = removing ? REMOVAL_RESYNC_SECONDS : resyncSeconds(worst);
+  // A finding that time alone will change (a gap turning into an Error) must be judged again in time.
+  const rechecks = enabled.flatMap(({ outcome }) =>
+    outcome.findings.flatMap((f) => (f.recheckAfterSeconds === undefined ? [] : [f.recheckAfterSeconds])),
+  );
+  const resyncAfterSeconds = Math.min(byState, ...rechecks);
   return { status, resyncAfterSeconds };
 }

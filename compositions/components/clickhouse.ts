@@ -340,6 +340,13 @@ export const clickhouse: Component<ResolvedClickHouse> = {
         : `deleted by Altinity: reclaimPolicy Delete on the volume templates${spec.keeperReplicas > 0 ? ' (Keeper included)' : ''}`,
     credentials: `Secret ${credentialsSecretName(spec)} goes with the parent; a new parent sets a new password for user ${APP_USER}`,
   }),
+  // Altinity's DeleteStart sets `status.status: Terminating` on both kinds (infra-crds §2.4).
+  deletionProgress: (object) => {
+    const state = stringField(object, 'status', 'status');
+    return state === 'Terminating'
+      ? { acted: true, evidence: 'status.status is Terminating' }
+      : { acted: false, evidence: `status.status is still ${state || 'unset'}` };
+  },
   knobsInEffect: ({ spec }, object) => {
     if (!sameKind(object, CHI) && !sameKind(object, CHK)) return true;
     // The operator reads the policy from the CR when it is deleted: template, then defaults, then Delete.

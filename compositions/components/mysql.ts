@@ -209,6 +209,13 @@ export const mysql: Component<ResolvedMySQL> = {
           credentials: `Secret ${passwordSecretName(spec)} goes with the parent; a new parent generates a new application password and Percona re-applies it to the user`,
         };
   },
+  // Percona reports `stopping` once it handles a cluster marked for deletion (infra-crds §5.4).
+  deletionProgress: (pxc) => {
+    const state = stringField(pxc, 'status', 'state');
+    return state === 'stopping'
+      ? { acted: true, evidence: 'status.state is stopping' }
+      : { acted: false, evidence: `status.state is still ${state || 'unset'}` };
+  },
   knobsInEffect: ({ spec }, pxc) => {
     // Percona reads its finalizers when the CR is deleted, so the observed spec is enough.
     const finalizers = new Set(pxc.metadata.finalizers ?? []);

@@ -1,0 +1,124 @@
+// What the hooks create, judged by the real API server and the upstream CRDs (their OpenAPI schemas
+// and their own CEL rules), with unknown fields refused rather than silently pruned. The objects
+// come from `wandb-hooks render` (the hook pipeline run offline), fed the parent exactly as the API
+// server stored it; they are created the way Metacontroller would (namespace set, our labels).
+// Metacontroller itself is not in this suite (docs/e2e.md says why): this checks the objects, not
+// the controller's loop.
+import { execFile } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, inject, it } from 'vitest';
+import { type Cluster, getJson, type Json, kubectl, mustKubectl } from './support/kubectl.js';
+import { REPO_ROOT } from './support/paths.js';
+
+const run = promisify(execFile);
+const cluster: Cluster = { bin: inject('bin'), kubeconfig: inject('kubeconfig') };
+
+async function render(parentFile: string, extra: string[] = []): Promise<Json> {
+  const { stdout } = await run(
+    process.execPath,
+    [
+      path.join(REPO_ROOT, 'dist/hooks/cli.js'),
+      'render',
+      '-f',
+      parentFile,
+      '-o',
+      'json',
+      '--show-secrets',
+      ...extra,
+    ],
+    { maxBuffer: 32 * 1024 * 1024 },
+  );
+  return JSON.parse(stdout);
+}
+
+/** `kind.group` for kubectl (`secret` for the core group). */
+const resourceOf = ({ apiVersion, kind }: Json): string =>
+  apiVersion.includes('/') ? `${kind.toLowerCase()}.${apiVersion.split('/')[0]}` : kind.toLowerCase();
+
+/** Every field we sent must be in what the API server stored (it may add defaults, never drop ours). */
+function missingFields(sent: Json, stored: Json, at = ''): string[] {
+  if (sent === null || typeof sent !== 'object')
+    return sent === stored ? [] : [`${at}: sent ${JSON.stringify(sent)}, stored ${JSON.stringify(stored)}`];
+  if (stored === null || typeof stored !== 'object') return [`${at}: missing`];
+  if (Array.isArray(sent)) return sent.flatMap((item, i) => missingFields(item, stored[i], `${at}[${i}]`));
+  return Object.entries(sent).flatMap(([key, value]) => missingFields(value, stored[key], `${at}.${key}`));
+}
+
+describe.each(['dev', 'small'])('the %s example through the real API server', (example) => {
+  const namespace = `e2e-children-${example}`;
+
+  it('creates every desired child and Secret with no field refused, pruned or changed', async () => {
+    await mustKubectl(cluster, ['create', 'namespace', namespace]);
+    const text = readFileSync(path.join(REPO_ROOT, `manifests/examples/${example}.yaml`), 'utf8');
+    await mustKubectl(
+      cluster,
+      ['apply', '-f', '-'],
+      text.replace(/namespace: wandb$/m, `namespace: ${namespace}`),
+    );
+    const parent = await getJson(cluster, ['wandb', 'wandb', '-n', namespace]);
+    const parentFile = path.join(inject('workDir'), `${example}-parent.json`);
+    writeFileSync(parentFile, JSON.stringify(parent));
+
+    const answer = await render(parentFile);
+    const objects: Json[] = [...answer.attachments, ...answer.children].map((o: Json) => ({
+      ...o,
+      metadata: { ...o.metadata, namespace },
+    }));
+    expect(objects.length).toBeGreaterThan(example === 'dev' ? 5 : 8);
+    const created = await kubectl(
+      cluster,
+      ['create', '--validate=strict', '-f', '-'],
+      JSON.stringify({ apiVersion: 'v1', kind: 'List', items: objects }),
+    );
+    expect(created.stderr).toBe('');
+    expect(created.code).toBe(0);
+
+    for (const object of objects) {
+      const stored = await getJson(cluster, [resourceOf(object), object.metadata.name, '-n', namespace]);
+      const { metadata: _sentMetadata, ...sentRest } = object;
+      const { metadata: _storedMetadata, ...storedRest } = stored;
+      expect(missingFields(sentRest, storedRest), `${object.kind} ${object.metadata.name}`).toEqual([]);
+    }
+  });
+
+  it('accepts the status our hooks answer for it, through the status subresource', async () => {
+    const parentFile = path.join(inject('workDir'), `${example}-parent.json`);
+    const answer = await render(parentFile);
+    await mustKubectl(cluster, [
+      'patch',
+      'wandb',
+      'wandb',
+      '-n',
+      namespace,
+      '--subresource=status',
+      '--type=merge',
+      '-p',
+      JSON.stringify({ status: answer.status }),
+    ]);
+    const stored = await getJson(cluster, ['wandb', 'wandb', '-n', namespace]);
+    expect(missingFields(answer.status, stored.status)).toEqual([]);
+  });
+
+  it('answers with the same children when they are fed back as observed (no churn)', async () => {
+    const parentFile = path.join(inject('workDir'), `${example}-parent.json`);
+    const first = await render(parentFile);
+    const observedFile = path.join(inject('workDir'), `${example}-observed.json`);
+    const live = await getJson(cluster, [
+      'perconaxtradbclusters,redis,redisreplications,redissentinels,kafkas.kafka.strimzi.io,kafkanodepools,tenants,clickhouseinstallations,clickhousekeeperinstallations,secrets',
+      '-n',
+      namespace,
+    ]);
+    writeFileSync(observedFile, JSON.stringify(live));
+    const again = await render(parentFile, ['--observed', observedFile]);
+    const names = (answer: Json) => answer.children.map((c: Json) => `${c.kind}/${c.metadata.name}`).sort();
+    expect(names(again)).toEqual(names(first));
+    for (const child of again.children) {
+      const before = first.children.find(
+        (c: Json) => c.kind === child.kind && c.metadata.name === child.metadata.name,
+      );
+      expect(child.spec, `${child.kind} ${child.metadata.name}`).toEqual(before.spec);
+    }
+  });
+});
