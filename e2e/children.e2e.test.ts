@@ -10,6 +10,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, inject, it } from 'vitest';
 import { type Cluster, getJson, type Json, kubectl, mustKubectl } from './support/kubectl.js';
+import { missingFields, resourceOf } from './support/objects.js';
 import { REPO_ROOT } from './support/paths.js';
 
 const run = promisify(execFile);
@@ -31,19 +32,6 @@ async function render(parentFile: string, extra: string[] = []): Promise<Json> {
     { maxBuffer: 32 * 1024 * 1024 },
   );
   return JSON.parse(stdout);
-}
-
-/** `kind.group` for kubectl (`secret` for the core group). */
-const resourceOf = ({ apiVersion, kind }: Json): string =>
-  apiVersion.includes('/') ? `${kind.toLowerCase()}.${apiVersion.split('/')[0]}` : kind.toLowerCase();
-
-/** Every field we sent must be in what the API server stored (it may add defaults, never drop ours). */
-function missingFields(sent: Json, stored: Json, at = ''): string[] {
-  if (sent === null || typeof sent !== 'object')
-    return sent === stored ? [] : [`${at}: sent ${JSON.stringify(sent)}, stored ${JSON.stringify(stored)}`];
-  if (stored === null || typeof stored !== 'object') return [`${at}: missing`];
-  if (Array.isArray(sent)) return sent.flatMap((item, i) => missingFields(item, stored[i], `${at}[${i}]`));
-  return Object.entries(sent).flatMap(([key, value]) => missingFields(value, stored[key], `${at}.${key}`));
 }
 
 describe.each(['dev', 'small'])('the %s example through the real API server', (example) => {

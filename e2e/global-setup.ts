@@ -93,7 +93,16 @@ export default async function setup(project: TestProject) {
       // Several upstream CRDs exceed the 256 KiB last-applied annotation of client-side apply.
       const files = [...upstreamCrdFiles(), join(REPO_ROOT, 'manifests/crd.yaml')];
       await mustKubectl(cluster, ['apply', '--server-side', ...files.flatMap((f) => ['-f', f])]);
-      await mustKubectl(cluster, ['wait', '--for=condition=Established', 'crd', '--all', '--timeout=60s']);
+      // Polled rather than `kubectl wait`, which fails on a CRD whose status is not written yet.
+      await waitFor('every CRD to be established', async () => {
+        const crds = JSON.parse(await mustKubectl(cluster, ['get', 'crd', '-o', 'json'])).items;
+        return (
+          crds.length === files.length &&
+          crds.every((crd: { status?: { conditions?: Array<{ type: string; status: string }> } }) =>
+            crd.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True'),
+          )
+        );
+      });
     });
     await time('install our part', async () => {
       const dir = overlay(workDir, hookUrl);
