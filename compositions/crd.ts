@@ -1,6 +1,7 @@
 // The WeightsAndBiases CustomResourceDefinition, built from the zod schemas in parent.ts. zod emits
 // JSON Schema; Kubernetes wants a *structural* OpenAPI schema, so a few constructs are rewritten.
 import { z } from 'zod';
+import { TRANSITION_RULES } from './admission.js';
 import { WeightsAndBiasesSpec, WeightsAndBiasesStatus } from './parent.js';
 
 type Schema = { [key: string]: unknown };
@@ -100,6 +101,7 @@ export function weightsAndBiasesCrd(): Schema {
             openAPIV3Schema: {
               description: 'WeightsAndBiases declares the stateful infrastructure of one W&B deployment.',
               type: 'object',
+              'x-kubernetes-validations': TRANSITION_RULES,
               properties: {
                 apiVersion: { type: 'string' },
                 kind: { type: 'string' },

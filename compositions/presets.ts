@@ -1,8 +1,14 @@
 // Size presets (reference §2, internal/defaults/*.go) and the resolution of a parent spec into one
 // fully filled spec per component. Resolved on every sync, so nothing is frozen into the parent;
-// edits that would reshape running data are refused instead (parent.ts CEL rules, component checks).
+// edits that would reshape running data are refused instead (admission.ts CEL rules, component checks).
 import { BASE_NAME_BUDGETS, type BudgetedComponent, baseNameProblem, fitName } from './names.js';
-import type { ComponentName, ResourceRequirements, Size, WeightsAndBiasesSpec } from './parent.js';
+import {
+  type ComponentName,
+  DEFAULT_SIZE,
+  type ResourceRequirements,
+  type Size,
+  type WeightsAndBiasesSpec,
+} from './parent.js';
 import { isQuantity } from './quantity.js';
 
 export type RetentionMode = 'retain' | 'purge';
@@ -168,7 +174,7 @@ export interface Resolution {
 
 /** Resolve presets and policies for every component, enabled or not (finalize needs the names). */
 export function resolveSpec(spec: WeightsAndBiasesSpec, parent: ParentRef): Resolution {
-  const size: Size = spec.size ?? 'dev';
+  const size: Size = spec.size ?? DEFAULT_SIZE;
   const preset = PRESETS[size];
   const problems: string[] = [];
 

@@ -2,6 +2,8 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { parse } from 'yaml';
+import { SIZES } from '../compositions/parent.js';
+import { PRESETS } from '../compositions/presets.js';
 import { CRD_PATH, crdYaml } from './support/crd-file.js';
 import { sharedDir } from './support/shared.js';
 
@@ -74,19 +76,68 @@ describe('manifests/crd.yaml', () => {
     expect(((retention.properties as Node).onDelete as Node).default).toBeUndefined();
   });
 
-  test('carries descriptions from the zod schema and CEL rules for the edits operators cannot carry out', () => {
+  test('carries descriptions from the zod schema', () => {
     const spec = (schema.properties as Node).spec as Node;
     expect(typeof spec.description).toBe('string');
-    const rules = JSON.stringify(crd);
-    for (const message of [
-      'size may not be changed',
-      'redis.sentinel.enabled may not be changed',
-      'kafka.replicas may not be changed',
-      'minio.replicas may not be changed',
-      'minio.storageSize may not be changed',
-      'mysql.storageSize cannot shrink',
-    ]) {
-      expect(rules).toContain(message);
+  });
+
+  // The rules themselves run in Kubernetes' own CEL validator: test/cel (npm run test:cel).
+  test('puts every transition rule on the root, where both sides of every update exist, naming a real field', () => {
+    const rules = schema['x-kubernetes-validations'] as Node[];
+    expect(rules.map((r) => r.fieldPath)).toEqual([
+      '.spec.size',
+      '.spec.redis.sentinel.enabled',
+      '.spec.redis.storageSize',
+      '.spec.mysql.storageSize',
+      '.spec.mysql.replicas',
+      '.spec.kafka.storageSize',
+      '.spec.kafka.replicas',
+      '.spec.minio.replicas',
+      '.spec.minio.storageSize',
+      '.spec.clickhouse.storageSize',
+    ]);
+    for (const rule of rules) {
+      const node = (rule.fieldPath as string)
+        .slice(1)
+        .split('.')
+        .reduce<Node | undefined>((n, key) => (n?.properties as Node | undefined)?.[key] as Node, schema);
+      expect(node, rule.fieldPath as string).toBeDefined();
+      expect(rule.rule).toContain('oldSelf');
+    }
+    const nested: string[] = [];
+    walk(schema.properties, 'root', (node, path) => {
+      const nodeRules = (node['x-kubernetes-validations'] ?? []) as Node[];
+      if (nodeRules.some((r) => String(r.rule).includes('oldSelf'))) nested.push(path);
+    });
+    expect(nested).toEqual([]);
+  });
+
+  test('takes the presets of its rules from PRESETS', () => {
+    const rules = schema['x-kubernetes-validations'] as Node[];
+    const ruleFor = (field: string) => String(rules.find((r) => r.fieldPath === `.spec.${field}`)?.rule);
+    for (const size of SIZES) {
+      for (const component of ['mysql', 'redis', 'kafka', 'minio', 'clickhouse'] as const) {
+        expect(ruleFor(`${component}.storageSize`)).toContain(`'${PRESETS[size][component].storageSize}'`);
+      }
+      for (const component of ['mysql', 'kafka', 'minio'] as const) {
+        expect(ruleFor(`${component}.replicas`)).toMatch(
+          new RegExp(`[?:] ${PRESETS[size][component].replicas}\\b`),
+        );
+      }
+    }
+  });
+
+  test('bounds every storageSize with a quantity pattern and a maxLength (the cost of the rules depends on it)', () => {
+    const sizes: Node[] = [];
+    walk(schema, 'root', (node, path) => {
+      if (path.endsWith('.storageSize')) sizes.push(node);
+    });
+    expect(sizes).toHaveLength(5);
+    for (const node of sizes) {
+      expect(node.maxLength).toBe(64);
+      const pattern = new RegExp(node.pattern as string);
+      for (const good of ['10Gi', '1024Mi', '1.5Ti', '10G', '']) expect(pattern.test(good), good).toBe(true);
+      for (const bad of ['ten gigs', '-1Gi', '10 Gi', '10gi']) expect(pattern.test(bad), bad).toBe(false);
     }
   });
 

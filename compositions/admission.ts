@@ -1,0 +1,201 @@
+// The CRD's transition rules (CEL `x-kubernetes-validations`): the edits the operators cannot carry
+// out, refused at admission (decision 2). Each rule compares what takes effect, resolved as
+// resolveSpec (presets.ts) resolves it: an unset or zero field is the size's preset (the literals
+// are generated from PRESETS, so the rules cannot drift from them), quantities compare as
+// quantities, and a component counts only while it runs on both sides (an absent block is
+// `enabled: false`). The rules sit on the object's root: a rule on a nested field does not run when
+// the old object lacks that field, and the root is the one node both sides of every update have.
+// test/cel runs them with Kubernetes' own CEL validator and cost estimates.
+import { type ComponentName, DEFAULT_SIZE, SIZES, type Size } from './parent.js';
+import { PRESETS } from './presets.js';
+
+type Side = 'self' | 'oldSelf';
+
+export interface ValidationRule {
+  readonly rule: string;
+  readonly message: string;
+  readonly messageExpression?: string;
+  readonly fieldPath: string;
+  readonly reason: 'FieldValueForbidden';
+}
+
+/** `side.?spec.?a.?b`: the field as an optional value, absent when any step is missing. */
+const optional = (side: Side, ...path: string[]) => `${side}.?spec${path.map((p) => `.?${p}`).join('')}`;
+
+// has() and field access rather than `.?size.orValue(…)`: the cost estimator knows the size field's
+// maxLength, but not the length of an optional's value, and an unbounded string comparison or
+// concatenation would exceed the API server's cost budget.
+const size = (side: Side) =>
+  `(has(${side}.spec) && has(${side}.spec.size) ? ${side}.spec.size : '${DEFAULT_SIZE}')`;
+
+const samePerSize = (values: readonly string[]) => values.every((v) => v === values[0]);
+
+/** The preset's value for the side's size, as a CEL literal (one literal when every size agrees). */
+function preset(side: Side, literal: (size: Size) => string): string {
+  const values = SIZES.map(literal);
+  const last = values.at(-1) ?? '';
+  if (samePerSize(values)) return last;
+  const choices = SIZES.slice(0, -1).map((s, i) => `${size(side)} == '${s}' ? ${values[i]} : `);
+  return `(${choices.join('')}${last})`;
+}
+
+/** "dev 1Gi, small 10Gi" or "10Gi for every size": the presets as a user reads them. */
+function presetList(text: (size: Size) => string): string {
+  const values = SIZES.map(text);
+  return samePerSize(values)
+    ? `${values[0]} for every size`
+    : SIZES.map((s, i) => `${s} ${values[i]}`).join(', ');
+}
+
+const enabled = (side: Side, component: ComponentName) =>
+  `${optional(side, component, 'enabled')}.orValue(false)`;
+
+// An empty storageSize or a zero replica count means the preset, as in resolveSpec.
+const storageSize = (component: ComponentName) => (side: Side) =>
+  `(${optional(side, component, 'storageSize')}.orValue('') != '' ? ${side}.spec.${component}.storageSize : ` +
+  `${preset(side, (s) => `'${PRESETS[s][component].storageSize}'`)})`;
+
+const replicas = (component: 'mysql' | 'kafka' | 'minio') => (side: Side) =>
+  `(${optional(side, component, 'replicas')}.orValue(0) > 0 ? ${side}.spec.${component}.replicas : ` +
+  `${preset(side, (s) => String(PRESETS[s][component].replicas))})`;
+
+const sentinel = (side: Side) =>
+  `${optional(side, 'redis', 'sentinel', 'enabled')}.orValue(${preset(side, (s) => String(PRESETS[s].redis.sentinel))})`;
+
+interface Transition {
+  /** The field as the user writes it, e.g. `mysql.storageSize`. */
+  readonly field: string;
+  /** The component that must run on both sides for the rule to apply; none for `size`. */
+  readonly component?: ComponentName;
+  readonly resolved: (side: Side) => string;
+  /** CEL over the resolved old and new values: true when the edit may be carried out. */
+  readonly allowed: (old: string, now: string) => string;
+  /** "may not shrink", "may not change". */
+  readonly verb: string;
+  readonly why: string;
+  /** What an unset field means, for the message. */
+  readonly unset: string;
+  /** How the message shows a value; numbers are left out, as `string(int)` has no cost bound. */
+  readonly kind: 'string' | 'number' | 'bool';
+}
+
+// A value that is not a quantity (written before the CRD had a pattern) is left to the pattern and
+// the hook: a rule that failed on it would refuse every later update, even removing a finalizer.
+const quantities = (compare: string) => (old: string, now: string) =>
+  `!isQuantity(${old}) || !isQuantity(${now}) || quantity(${now}).compareTo(quantity(${old})) ${compare} 0`;
+
+const storagePresets = (component: ComponentName) => presetList((s) => PRESETS[s][component].storageSize);
+const replicaPresets = (component: 'mysql' | 'kafka' | 'minio') =>
+  presetList((s) => String(PRESETS[s][component].replicas));
+
+const neverShrinks = (component: 'mysql' | 'kafka' | 'clickhouse'): Transition => ({
+  field: `${component}.storageSize`,
+  component,
+  resolved: storageSize(component),
+  allowed: quantities('>='),
+  verb: 'may not shrink',
+  why: 'a volume only grows',
+  unset: `an unset storageSize is the size preset (${storagePresets(component)})`,
+  kind: 'string',
+});
+
+const TRANSITIONS: readonly Transition[] = [
+  {
+    field: 'size',
+    resolved: size,
+    allowed: (old, now) => `${now} == ${old}`,
+    verb: 'may not change',
+    why: 'every preset would change under running databases (a standalone Redis would be replaced and its data deleted)',
+    unset: `an unset size is ${DEFAULT_SIZE}`,
+    kind: 'string',
+  },
+  {
+    field: 'redis.sentinel.enabled',
+    component: 'redis',
+    resolved: sentinel,
+    allowed: (old, now) => `${now} == ${old}`,
+    verb: 'may not change',
+    why: 'switching the Redis topology replaces the running Redis and deletes its data',
+    unset: `unset is the size preset (${presetList((s) => String(PRESETS[s].redis.sentinel))})`,
+    kind: 'bool',
+  },
+  {
+    field: 'redis.storageSize',
+    component: 'redis',
+    resolved: storageSize('redis'),
+    allowed: quantities('=='),
+    verb: 'may not change',
+    why: "the volume claim template of Opstree's StatefulSet is fixed",
+    unset: `an unset storageSize is the size preset (${storagePresets('redis')})`,
+    kind: 'string',
+  },
+  neverShrinks('mysql'),
+  {
+    field: 'mysql.replicas',
+    component: 'mysql',
+    resolved: replicas('mysql'),
+    allowed: (old, now) => `(${now} == 1) == (${old} == 1)`,
+    verb: 'may not move between a single node and a cluster',
+    why: 'Percona cannot switch TLS and the proxy on a live cluster (a cluster moves between odd sizes of 3 or more)',
+    unset: `unset or 0 is the size preset (${replicaPresets('mysql')})`,
+    kind: 'number',
+  },
+  neverShrinks('kafka'),
+  {
+    field: 'kafka.replicas',
+    component: 'kafka',
+    resolved: replicas('kafka'),
+    allowed: (old, now) => `${now} >= ${old}`,
+    verb: 'may not shrink',
+    why: "removing brokers needs Strimzi's broker removal path, which the hooks do not offer, and a KRaft controller quorum cannot shrink",
+    unset: `unset or 0 is the size preset (${replicaPresets('kafka')})`,
+    kind: 'number',
+  },
+  {
+    field: 'minio.replicas',
+    component: 'minio',
+    resolved: replicas('minio'),
+    allowed: (old, now) => `${now} == ${old}`,
+    verb: 'may not change',
+    why: "a MinIO pool's servers and volumes per server are fixed",
+    unset: `unset or 0 is the size preset (${replicaPresets('minio')})`,
+    kind: 'number',
+  },
+  {
+    field: 'minio.storageSize',
+    component: 'minio',
+    resolved: storageSize('minio'),
+    allowed: quantities('=='),
+    verb: 'may not change',
+    why: "the volume claim template of a MinIO pool's StatefulSet is fixed",
+    unset: `an unset storageSize is the size preset (${storagePresets('minio')})`,
+    kind: 'string',
+  },
+  neverShrinks('clickhouse'),
+];
+
+/** The value as a string of bounded length (the cost estimator bounds literals and fields, not string()). */
+const asText = (kind: 'string' | 'bool', expression: string) =>
+  kind === 'string' ? expression : `(${expression} ? 'true' : 'false')`;
+
+function validationRule(t: Transition): ValidationRule {
+  const old = t.resolved('oldSelf');
+  const now = t.resolved('self');
+  const running = t.component
+    ? `!(${enabled('oldSelf', t.component)} && ${enabled('self', t.component)}) || `
+    : '';
+  const tail = `: ${t.why}; ${t.unset}`;
+  return {
+    rule: `${running}${t.allowed(old, now)}`,
+    message: `${t.field} ${t.verb}${tail}`,
+    ...(t.kind !== 'number' && {
+      // Double-quoted CEL literals: the texts hold apostrophes and never a double quote.
+      messageExpression: `"${t.field} ${t.verb} from " + ${asText(t.kind, old)} + " to " + ${asText(t.kind, now)} + "${tail}"`,
+    }),
+    fieldPath: `.spec.${t.field}`,
+    reason: 'FieldValueForbidden',
+  };
+}
+
+/** The transition rules of the parent's root schema. */
+export const TRANSITION_RULES: readonly ValidationRule[] = TRANSITIONS.map(validationRule);
