@@ -18,6 +18,19 @@ export interface RetentionPlan {
   readonly manual?: string;
 }
 
+/** What an observed child's knobs say removal would do: a policy, no knob at all, or knobs that disagree. */
+export type AppliedRetention = RetentionMode | 'none' | 'mixed';
+
+/** The one reading of many knobs (volumes, templates): their common policy, or `mixed`. */
+export function agreedRetention(policies: readonly RetentionMode[]): AppliedRetention {
+  if (policies.length === 0) return 'none';
+  return policies.every((p) => p === policies[0]) ? (policies[0] as RetentionMode) : 'mixed';
+}
+
+/** Knobs in effect in the child's own spec: the operator reads them when the child is deleted. */
+export const carriesPolicy = (applied: AppliedRetention, policy: RetentionMode): boolean =>
+  applied === 'none' || applied === policy;
+
 export interface ComponentContext<S> {
   readonly parent: ParentRef;
   /** This component's resolved spec (presets and retention policy applied). */
@@ -57,6 +70,18 @@ export interface Component<S = unknown> {
   refusedEdits(context: ComponentContext<S>): string[];
   /** Whether the retention knobs of this observed child are in effect (retention phase 1 done). */
   knobsInEffect(context: ComponentContext<S>, observed: KubeObject): boolean;
+  /**
+   * `frozen` (the observed child as last applied, or its identity: see `freeze`) with this
+   * component's retention knobs set for `policy` and nothing else changed. Removal phase 1 returns
+   * it, so no spec edit reaches a database on its way out (decision 7). A knob inside a list
+   * (finalizers, volumes) starts from `frozen`'s list, else from `observed`'s: Metacontroller
+   * replaces lists wholesale.
+   */
+  withRetentionKnobs(frozen: Child, observed: KubeObject, policy: RetentionMode): Child;
+  /** The policy this observed child's knobs carry: `none` for a kind without knobs, `mixed` when they disagree. */
+  appliedRetention(observed: KubeObject): AppliedRetention;
+  /** What the status must keep saying while the component is removed (Kafka: its retained volumes). */
+  removalFindings?(context: ComponentContext<S>): Finding[];
   /** The PVCs the operator creates for the data (names only; they are not our children). */
   dataVolumes(spec: S): string[];
   /** What removal does to the data under the resolved policy. */

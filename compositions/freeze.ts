@@ -42,3 +42,25 @@ function parseLastApplied(observed: KubeObject): Child | undefined {
   const { status: _status, ...rest } = candidate;
   return { ...rest, metadata } as Child;
 }
+
+/**
+ * `object` with the field at `path` set to `value`: the maps on the path are copied, nothing else
+ * is, and a missing map on the path is created. For retention knobs, set on a frozen child.
+ */
+export function withField<T extends object>(
+  object: T,
+  path: readonly [string, ...string[]],
+  value: unknown,
+): T {
+  const [key, ...rest] = path;
+  const current = (object as Record<string, unknown>)[key];
+  const inner =
+    rest.length === 0
+      ? value
+      : withField(
+          current !== null && typeof current === 'object' && !Array.isArray(current) ? current : {},
+          rest as [string, ...string[]],
+          value,
+        );
+  return { ...object, [key]: inner };
+}

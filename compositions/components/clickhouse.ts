@@ -1,8 +1,16 @@
 // ClickHouse through the Altinity clickhouse-operator 0.25: a ClickHouseInstallation `<name>-install` with
 // one cluster `<name>`, plus a ClickHouseKeeperInstallation `<name>-keeper` when replicas > 1. CRDs:
 // shared/crds/altinity/clickhouse{,keeper}installations.*.yaml; reference §5.2.
-import { type Component, type ComponentContext, childLabels } from '../component.js';
+import {
+  type AppliedRetention,
+  agreedRetention,
+  type Component,
+  type ComponentContext,
+  carriesPolicy,
+  childLabels,
+} from '../component.js';
 import type { Finding } from '../conditions.js';
+import { withField } from '../freeze.js';
 import { stableHash } from '../hash.js';
 import {
   CHILD_KINDS,
@@ -347,14 +355,31 @@ export const clickhouse: Component<ResolvedClickHouse> = {
       ? { acted: true, evidence: 'status.status is Terminating' }
       : { acted: false, evidence: `status.status is still ${state || 'unset'}` };
   },
-  knobsInEffect: ({ spec }, object) => {
-    if (!sameKind(object, CHI) && !sameKind(object, CHK)) return true;
-    // The operator reads the policy from the CR when it is deleted: template, then defaults, then Delete.
-    const fallback =
-      stringField(object, 'spec', 'defaults', 'storageManagement', 'reclaimPolicy') || 'Delete';
-    const wanted = reclaimPolicyFor(spec.retention);
-    return volumeClaimTemplates(object).every(
-      (t) => ((typeof t.reclaimPolicy === 'string' && t.reclaimPolicy) || fallback) === wanted,
+  knobsInEffect: ({ spec }, object) => carriesPolicy(appliedRetention(object), spec.retention),
+  withRetentionKnobs: (frozen, observed, policy) => {
+    if (!sameKind(observed, CHI) && !sameKind(observed, CHK)) return frozen;
+    const path = ['spec', 'templates', 'volumeClaimTemplates'] as const;
+    const templates =
+      field(frozen, ...path) !== undefined ? volumeClaimTemplates(frozen) : volumeClaimTemplates(observed);
+    const reclaimPolicy = reclaimPolicyFor(policy);
+    return withField(
+      frozen,
+      path,
+      templates.map((t) => ({ ...t, reclaimPolicy })),
     );
   },
+  appliedRetention,
 };
+
+/** The operator reads the policy from the CR when it is deleted: template, then defaults, then Delete. */
+function appliedRetention(object: KubeObject): AppliedRetention {
+  if (!sameKind(object, CHI) && !sameKind(object, CHK)) return 'none';
+  const fallback = stringField(object, 'spec', 'defaults', 'storageManagement', 'reclaimPolicy') || 'Delete';
+  return agreedRetention(
+    volumeClaimTemplates(object).map((t) =>
+      ((typeof t.reclaimPolicy === 'string' && t.reclaimPolicy) || fallback) === reclaimPolicyFor('retain')
+        ? 'retain'
+        : 'purge',
+    ),
+  );
+}

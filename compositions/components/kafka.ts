@@ -1,9 +1,17 @@
 // Kafka through Strimzi 0.49 in KRaft mode: a `Kafka` `<name>` and one combined broker+controller
 // `KafkaNodePool` `<name>-node-pool`. CRDs: shared/crds/strimzi/040-Crd-kafka.yaml and
 // 045-Crd-kafkanodepool.yaml (`kafka.strimzi.io/v1`); reference §5.1.
-import { type Component, type ComponentContext, childLabels } from '../component.js';
+import {
+  type AppliedRetention,
+  agreedRetention,
+  type Component,
+  type ComponentContext,
+  carriesPolicy,
+  childLabels,
+} from '../component.js';
 import { type Finding, Reasons, worstState } from '../conditions.js';
 import { decodeData } from '../credentials.js';
+import { withField } from '../freeze.js';
 import {
   CHILD_KINDS,
   type Child,
@@ -15,7 +23,7 @@ import {
   sameKind,
   stringField,
 } from '../kube.js';
-import type { ResolvedKafka } from '../presets.js';
+import type { ResolvedKafka, RetentionMode } from '../presets.js';
 import { storageShrinks } from '../quantity.js';
 
 const KAFKA = CHILD_KINDS.Kafka;
@@ -393,11 +401,91 @@ export const kafka: Component<ResolvedKafka> = {
           volumes: `deleted: KafkaNodePool ${nodePoolName(spec)} has deleteClaim: true, so Strimzi's PVCs go with the pool`,
           credentials: `Secret ${clusterIdSecretName(spec)} is owned by the PVCs and goes with them`,
         },
-  knobsInEffect: ({ spec }, object) => {
+  knobsInEffect: (context, object) => {
     if (!sameKind(object, NODE_POOL)) return true;
+    if (!carriesPolicy(appliedRetention(object), context.spec.retention)) return false;
     // Strimzi applies deleteClaim by re-owning the PVCs when it reconciles the pool (decision 8).
-    const purge = spec.retention === 'purge';
-    const reconciled = numberField(object, 'status', 'observedGeneration') === object.metadata.generation;
-    return reconciled && poolVolumes(object).every((v) => (v.deleteClaim === true) === purge);
+    if (numberField(object, 'status', 'observedGeneration') === object.metadata.generation) return true;
+    // A pool whose Kafka was created paused over retained volumes is never reconciled, and owns no
+    // PVC: under retain there is nothing to protect; under purge the retained volumes are not its to
+    // delete, so removal waits until the user deletes or keeps them (removalFindings says how).
+    return (
+      pausedPool(context, object) &&
+      (context.spec.retention === 'retain' || retainedVolumes(context).volumes.length === 0)
+    );
+  },
+  withRetentionKnobs,
+  appliedRetention,
+  removalFindings: (context) => {
+    const pool = context.observed.get(NODE_POOL, nodePoolName(context.spec));
+    return pool && pausedPool(context, pool) ? [pausedRemovalFinding(context)] : [];
   },
 };
+
+/** What the pool's volumes do when it goes: `deleteClaim` on each persistent volume. */
+function appliedRetention(object: KubeObject): AppliedRetention {
+  if (!sameKind(object, NODE_POOL)) return 'none';
+  return agreedRetention(poolVolumes(object).map((v) => (v.deleteClaim === true ? 'purge' : 'retain')));
+}
+
+function withRetentionKnobs(frozen: Child, observed: KubeObject, policy: RetentionMode): Child {
+  if (!sameKind(observed, NODE_POOL)) return frozen;
+  const storage = field(frozen, 'spec', 'storage') ?? field(observed, 'spec', 'storage');
+  if (storage === null || typeof storage !== 'object') return frozen;
+  const deleteClaim = policy === 'purge';
+  const { volumes } = storage as { volumes?: unknown };
+  const knobbed =
+    (storage as { type?: unknown }).type === 'jbod'
+      ? {
+          ...storage,
+          volumes: Array.isArray(volumes)
+            ? volumes.map((v) => (v !== null && typeof v === 'object' ? { ...v, deleteClaim } : v))
+            : volumes,
+        }
+      : { ...storage, deleteClaim };
+  return withField(frozen, ['spec', 'storage'], knobbed);
+}
+
+/**
+ * The pool belongs to a Kafka created paused (over retained volumes) and Strimzi has never reconciled
+ * it: it created no pod and owns no PVC. A pool reconciled once and paused later is not this case.
+ */
+function pausedPool({ observed }: ComponentContext<ResolvedKafka>, pool: KubeObject): boolean {
+  const cluster = observed.get(KAFKA, pool.metadata.labels?.['strimzi.io/cluster'] ?? '');
+  return (
+    cluster?.metadata.annotations?.[PAUSE_ANNOTATION] === 'true' &&
+    numberField(pool, 'status', 'observedGeneration') === undefined
+  );
+}
+
+/** During removal of a paused Kafka: what happens to the retained volumes, and under purge what the user decides. */
+function pausedRemovalFinding(context: ComponentContext<ResolvedKafka>): Finding {
+  const { spec, parent } = context;
+  const name = kafkaName(spec);
+  const volumes = retainedVolumes(context).volumes;
+  const listed = volumes.length > 0 ? `retained volumes ${volumes.join(', ')}` : 'retained volumes';
+  const type = 'KafkaRetainedVolumes';
+  if (spec.retention === 'retain' || volumes.length === 0) {
+    return {
+      type,
+      status: 'True',
+      reason: 'PausedOverRetainedVolumes',
+      message:
+        `Kafka ${name} was created paused over ${listed} and never ran: they are not its volumes, so removing it ` +
+        `leaves them${volumes.length > 0 ? `, and Secret ${clusterIdSecretName(spec)} with them` : ''}; a parent that names ${name} again finds them`,
+      implies: 'Unavailable',
+    };
+  }
+  const keep = `{"spec":{"kafka":{"retentionPolicy":{"onDelete":"retain"}}}}`;
+  return {
+    type,
+    status: 'True',
+    reason: 'PurgeWaitsForUser',
+    message:
+      `Kafka ${name} is paused over ${listed}, which it never ran on; Strimzi would apply deleteClaim only by ` +
+      `reconciling it, and the hook never unpauses a cluster whose ID may not match its volumes, so purge waits ` +
+      `for you. To delete them: kubectl delete pvc -n ${parent.namespace} ${volumes.join(' ')}. To keep them instead: ` +
+      `kubectl patch wandb ${parent.name} -n ${parent.namespace} --type=merge -p '${keep}'`,
+    implies: 'Unavailable',
+  };
+}

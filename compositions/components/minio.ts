@@ -360,4 +360,6 @@ export const minio: Component<ResolvedMinio> = {
           manual: `kubectl delete pvc -n ${namespace} -l v1.min.io/tenant=${tenantName(spec)}`,
         },
   knobsInEffect: () => true,
+  withRetentionKnobs: (frozen) => frozen,
+  appliedRetention: () => 'none',
 };

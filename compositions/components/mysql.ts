@@ -1,6 +1,13 @@
 // MySQL through the Percona XtraDB Cluster operator 1.18: one PerconaXtraDBCluster `<name>-cluster`.
 // CRD: shared/crds/percona/pxc.percona.com_perconaxtradbclusters.yaml; reference §5.5.
-import { type Component, type ComponentContext, childLabels } from '../component.js';
+import {
+  type AppliedRetention,
+  agreedRetention,
+  type Component,
+  type ComponentContext,
+  carriesPolicy,
+  childLabels,
+} from '../component.js';
 import type { Finding } from '../conditions.js';
 import { CHILD_KINDS, type Child, type KubeObject, numberField, range, stringField } from '../kube.js';
 import type { ResolvedMySQL } from '../presets.js';
@@ -216,9 +223,19 @@ export const mysql: Component<ResolvedMySQL> = {
       ? { acted: true, evidence: 'status.state is stopping' }
       : { acted: false, evidence: `status.state is still ${state || 'unset'}` };
   },
-  knobsInEffect: ({ spec }, pxc) => {
-    // Percona reads its finalizers when the CR is deleted, so the observed spec is enough.
-    const finalizers = new Set(pxc.metadata.finalizers ?? []);
-    return PURGE_FINALIZERS.every((f) => finalizers.has(f) === (spec.retention === 'purge'));
+  // Percona reads its finalizers when the CR is deleted, so the observed object is enough.
+  knobsInEffect: ({ spec }, pxc) => carriesPolicy(appliedRetention(pxc), spec.retention),
+  withRetentionKnobs: (frozen, observed, policy) => {
+    const others = (frozen.metadata.finalizers ?? observed.metadata.finalizers ?? []).filter(
+      (f) => !(PURGE_FINALIZERS as readonly string[]).includes(f),
+    );
+    const finalizers = policy === 'purge' ? [...others, ...PURGE_FINALIZERS] : others;
+    return { ...frozen, metadata: { ...frozen.metadata, finalizers } };
   },
+  appliedRetention,
 };
+
+function appliedRetention(pxc: KubeObject): AppliedRetention {
+  const finalizers = new Set(pxc.metadata.finalizers ?? []);
+  return agreedRetention(PURGE_FINALIZERS.map((f) => (finalizers.has(f) ? 'purge' : 'retain')));
+}

@@ -1,8 +1,15 @@
 // Redis through the Opstree redis-operator v0.22: a standalone `Redis <name>`, or a
 // `RedisReplication <name>-replica` watched by a `RedisSentinel <name>`.
 // CRDs: shared/crds/opstree/redis.redis.opstreelabs.in_{redis,redisreplications,redissentinels}.yaml; reference §5.4.
-import { type Component, type ComponentContext, childLabels } from '../component.js';
+import {
+  type AppliedRetention,
+  type Component,
+  type ComponentContext,
+  carriesPolicy,
+  childLabels,
+} from '../component.js';
 import type { Finding } from '../conditions.js';
+import { withField } from '../freeze.js';
 import {
   CHILD_KINDS,
   type Child,
@@ -11,6 +18,7 @@ import {
   numberField,
   RELATED_KINDS,
   range,
+  sameKind,
   stringField,
 } from '../kube.js';
 import type { ResolvedRedis } from '../presets.js';
@@ -306,8 +314,15 @@ export const redis: Component<ResolvedRedis> = {
     credentials: `Secret ${credentialsSecretName(spec)} goes with the parent; no data depends on it and a new parent sets a new password`,
   }),
   // Opstree reads keepAfterDelete from the CR when it is deleted; the sentinel has no volumes.
-  knobsInEffect: ({ spec }, cr) => {
-    if (cr.kind === SENTINEL.kind) return true;
-    return (field(cr, 'spec', 'storage', 'keepAfterDelete') === true) === (spec.retention === 'retain');
-  },
+  knobsInEffect: ({ spec }, cr) => carriesPolicy(appliedRetention(cr), spec.retention),
+  withRetentionKnobs: (frozen, observed, policy) =>
+    sameKind(observed, SENTINEL)
+      ? frozen
+      : withField(frozen, ['spec', 'storage', 'keepAfterDelete'], policy === 'retain'),
+  appliedRetention,
 };
+
+function appliedRetention(cr: KubeObject): AppliedRetention {
+  if (sameKind(cr, SENTINEL)) return 'none';
+  return field(cr, 'spec', 'storage', 'keepAfterDelete') === true ? 'retain' : 'purge';
+}
