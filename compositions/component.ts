@@ -64,6 +64,21 @@ export interface Component<S = unknown> {
    * custom resource is created only once every one of them is observed (decision 4).
    */
   credentialSecrets(spec: S): string[];
+  /**
+   * Present when the data on the volumes needs this component's Secrets (MinIO encrypts its IAM data
+   * with the root credentials; Kafka's volumes carry the cluster ID recorded in a Secret). Those
+   * Secrets then get the PVCs as owners and live as long as the data; a credential lost while a volume
+   * exists is never generated again (decision 5), so the component must ask for its `dataVolumes` in
+   * `relatedRules` to report it. `deleteVolumes` is the command that discards the data on purpose.
+   */
+  readonly dataNeedsSecrets?: { deleteVolumes(spec: S, namespace: string): string };
+  /**
+   * Every name the component's objects take in the namespace, besides its credential Secrets,
+   * connection Secret and data volumes (see `namesOf`): its custom resources and what their operator
+   * derives from them (Services, StatefulSets, Secrets). Two components, or two parents, must never
+   * share one (`compositions/collisions.ts`).
+   */
+  ownedNames(spec: S): OwnedName[];
   /** What readiness needs beyond the children, always limited to the parent's namespace. */
   relatedRules(spec: S, namespace: string): RelatedResourceRule[];
   /** Edits the operator cannot carry out, found by comparing desired with observed children. */
@@ -99,6 +114,20 @@ export interface DeletionProgress {
   /** The status field that says so, e.g. `status.state is stopping`. */
   readonly evidence: string;
 }
+
+/** A name taken in the parent's namespace by an object of `kind` (a child, a Secret, or what an operator derives). */
+export interface OwnedName {
+  readonly kind: string;
+  readonly name: string;
+  /**
+   * The operator gives this name to every instance in the namespace (MinIO's Service `minio`): two
+   * parents with the same component meet through that component's own rule, not as a name collision.
+   */
+  readonly perNamespace?: true;
+}
+
+export const namesOfKind = (kind: string, names: readonly string[]): OwnedName[] =>
+  names.map((name) => ({ kind, name }));
 
 /** Common labels of every child; `controller-uid` is added by Metacontroller (generateSelector). */
 export function childLabels(parent: ParentRef, component: ComponentName): Record<string, string> {

@@ -6,6 +6,14 @@ import type { Child, KubeObject } from './kube.js';
 
 export const LAST_APPLIED_ANNOTATION = 'metacontroller.k8s.io/last-applied-configuration';
 
+/**
+ * Whether Metacontroller has applied this object for us (dynamic-apply records what it applied). A
+ * custom resource of ours was created only once its credential Secrets were observed (decision 4);
+ * one without the record was made by someone else (the reference operator, before a takeover).
+ */
+export const appliedByMetacontroller = (object: KubeObject): boolean =>
+  object.metadata.annotations?.[LAST_APPLIED_ANNOTATION] !== undefined;
+
 export function freeze(observed: KubeObject): Child {
   const lastApplied = parseLastApplied(observed);
   if (lastApplied) return lastApplied;

@@ -158,6 +158,21 @@ export function compareObjects(
 
 export const compareStrings = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
+/** What decides which of two parents in a namespace came first. */
+export interface Seniority {
+  readonly creationTimestamp: string;
+  readonly uid: string;
+}
+
+export const seniorityOf = (object: KubeObject): Seniority => ({
+  creationTimestamp: object.metadata.creationTimestamp ?? '',
+  uid: object.metadata.uid ?? '',
+});
+
+/** Older first: creation time (RFC 3339 in UTC, so text order is time order), then UID. */
+export const isOlder = (a: Seniority, b: Seniority): boolean =>
+  (compareStrings(a.creationTimestamp, b.creationTimestamp) || compareStrings(a.uid, b.uid)) < 0;
+
 /** Reads a nested field of an observed object without trusting its shape. */
 export function field(object: unknown, ...path: string[]): unknown {
   let value: unknown = object;

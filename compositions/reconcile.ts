@@ -1,5 +1,6 @@
 // The composite hooks as pure functions: sync and finalize share one pipeline,
 // Resolve → (Finalize | Write → Read → Infer) → Summarize, as in the reference operator's v2 flow.
+import { nameCollisions, parentsRule } from './collisions.js';
 import {
   type Component,
   type ComponentContext,
@@ -10,7 +11,7 @@ import {
 import { COMPONENTS } from './components/index.js';
 import { type Finding, Reasons, stampConditions } from './conditions.js';
 import { describeTermination, isTerminating } from './deletion.js';
-import { freeze } from './freeze.js';
+import { appliedByMetacontroller, freeze } from './freeze.js';
 import { formatIssues } from './issues.js';
 import {
   type Child,
@@ -98,7 +99,10 @@ export function reconcile(request: CompositeSyncRequest, env: Environment): Sync
       desired: () => (desired ??= component.desired(context)),
     };
   });
-  const refused = finalizing ? [] : bound.filter((b) => b.enabled).flatMap(refusedEdits);
+  // Removal touches only observed children, which are ours whatever the names: never refused for them.
+  const refused = finalizing
+    ? []
+    : [...nameCollisions(spec, parent, related), ...bound.filter((b) => b.enabled).flatMap(refusedEdits)];
   if (problems.length > 0 || refused.length > 0) {
     return invalid([...problems, ...refused], observed, previous, parent, env, finalizing);
   }
@@ -204,6 +208,8 @@ function write(b: Bound, previous: PreviousStatus, now: string): ComponentResult
       });
     }
   }
+  const lost = lostCredentials(b, missingSecrets);
+  if (lost) findings.push(lost);
   const reported = component.observe(context);
   const connection = connectionInfo(component, spec, context.related, reported, before, now);
   findings.push(...reported, connection);
@@ -214,6 +220,54 @@ function write(b: Bound, previous: PreviousStatus, now: string): ComponentResult
     ...(connection.status === 'True' ? { connectionSecret: connectionSecretName(spec) } : {}),
   };
   return { children, outcome, remaining: 0 };
+}
+
+/**
+ * `<Title>Credentials`: credential Secrets missing although the component's custom resources, or the
+ * volumes whose data needs them, still exist. The DecoratorController never generates them again
+ * (decision 5: running servers and data keep the old value, and a new one would split them), so this
+ * names them, says why, and how to restore them or to start over on purpose.
+ */
+function lostCredentials(b: Bound, missing: readonly string[]): Finding | undefined {
+  if (missing.length === 0) return undefined;
+  const { component, context } = b;
+  const resources = ownObserved(b)
+    .filter(appliedByMetacontroller)
+    .map((o) => `${o.kind} ${o.metadata.name}`);
+  const volumes = component.dataNeedsSecrets
+    ? component
+        .dataVolumes(context.spec)
+        .filter((name) => context.related.has(RELATED_KINDS.PersistentVolumeClaim, name))
+    : [];
+  if (resources.length === 0 && volumes.length === 0) return undefined;
+  const namespace = context.parent.namespace;
+  const still = [
+    ...(resources.length > 0
+      ? [`${resources.join(', ')} still ${resources.length === 1 ? 'exists' : 'exist'}`]
+      : []),
+    ...(volumes.length > 0
+      ? [
+          `its data volumes still exist (PVC ${volumes.slice(0, 3).join(', ')}${volumes.length > 3 ? ', …' : ''})`,
+        ]
+      : []),
+  ].join(' and ');
+  const connection = connectionSecretName(context.spec as { name: string });
+  const startOver = component.dataNeedsSecrets
+    ? ` To start over with empty storage instead: set spec.${component.name}.enabled to false, wait until its ` +
+      `custom resources are gone, run ${component.dataNeedsSecrets.deleteVolumes(context.spec, namespace)}, ` +
+      'then enable it again: new credentials are made once nothing of it is left.'
+    : '';
+  return {
+    type: `${component.title}Credentials`,
+    status: 'False',
+    reason: 'CredentialSecretMissing',
+    message:
+      `${missing.map((name) => `Secret ${name}`).join(', ')} ${missing.length === 1 ? 'is' : 'are'} missing although ${still}; ` +
+      'the wandb-secrets DecoratorController does not generate credentials again while the servers or their data ' +
+      `may use the old ones. Restore the Secret with its old values: from a backup, or from Secret ${connection} ` +
+      `if it still exists (it holds the same password: kubectl get secret ${connection} -n ${namespace} -o yaml).${startOver}`,
+    implies: 'Error',
+  };
 }
 
 /**
@@ -522,6 +576,7 @@ export function customize(request: CustomizeRequest): CustomizeResponse {
           ]
         : []),
       ...enabled.flatMap(({ component, own }) => component.relatedRules(own, parent.namespace)),
+      ...(enabled.length > 0 ? [parentsRule(parent.namespace)] : []),
     ],
   };
 }

@@ -2,11 +2,12 @@
 // parent, never children of the CompositeController (decision 4: Metacontroller would adopt and
 // delete the Secrets Strimzi creates with our labels). The two controllers cannot see each other's
 // objects, so each asks for what it needs through its customize hook.
+import { nameCollisions, parentsRule } from './collisions.js';
 import { childLabels, connectionSecretName } from './component.js';
-import { clusterIdSecretName, dataVolumeNames } from './components/kafka.js';
-import { minio } from './components/minio.js';
+import { COMPONENTS } from './components/index.js';
+import { clusterIdSecretName } from './components/kafka.js';
 import { decodeData, encodeData, generatePassword, isSet, type RandomSource } from './credentials.js';
-import { freeze } from './freeze.js';
+import { appliedByMetacontroller, freeze } from './freeze.js';
 import {
   CHILD_KINDS,
   type Child,
@@ -66,12 +67,17 @@ interface SecretsPart<S> {
   records?(spec: S, input: ConnectionInput): Array<{ name: string; data: Record<string, string> }>;
   /** Names of the record Secrets, to read them back after a parent is re-created. */
   recordNames?(spec: S): string[];
-  /**
-   * The PVCs whose lifetime the component's credential and record Secrets share: each gets a
-   * non-controller owner reference to them, so garbage collection keeps the Secret after the
-   * parent is gone for exactly as long as the data (decision 8).
-   */
-  retainWith?(spec: S): string[];
+}
+
+/**
+ * The PVCs whose data needs the component's credential and record Secrets (`dataNeedsSecrets`): each
+ * Secret gets a non-controller owner reference to them, so garbage collection keeps it after the
+ * parent is gone for exactly as long as the data (decision 8), and while one exists a lost credential
+ * is never generated again (decision 5).
+ */
+function dataVolumesNeeding(component: ComponentName, spec: unknown): string[] {
+  const owner = COMPONENTS.find((c) => c.name === component);
+  return owner?.dataNeedsSecrets ? owner.dataVolumes(spec) : [];
 }
 
 type Derive = (values: Readonly<Record<string, string>>) => Record<string, string>;
@@ -169,7 +175,6 @@ const kafkaSecrets: SecretsPart<ResolvedKafka> = {
     return clusterId ? [{ name, data: { clusterId } }] : [];
   },
   recordNames: (spec) => [clusterIdSecretName(spec)],
-  retainWith: dataVolumeNames,
 };
 
 const MINIO_BUCKET = 'bucket';
@@ -197,8 +202,6 @@ const minioSecrets: SecretsPart<ResolvedMinio> = {
       recover: (data) => /MINIO_ROOT_PASSWORD="?([^"\n]*)"?/.exec(decodeData(data, 'config.env') ?? '')?.[1],
     },
   ],
-  // MinIO keeps IAM data encrypted with the root credentials: they must live as long as the volumes.
-  retainWith: (spec) => minio.dataVolumes(spec),
   connection: (spec, { namespace, credentials }) => {
     const password = credentials[`${spec.name}-config`]?.rootPassword;
     if (!password) return undefined;
@@ -291,7 +294,11 @@ export function syncSecrets(request: DecoratorSyncRequest, env: SecretsEnvironme
   const related = ObservedObjects.fromMaps(request.related);
   const parsed = WeightsAndBiasesSpec.safeParse(request.object.spec ?? {});
   const resolution = parsed.success ? resolveSpec(parsed.data, parent) : undefined;
-  if (!resolution || resolution.problems.length > 0) {
+  if (
+    !resolution ||
+    resolution.problems.length > 0 ||
+    nameCollisions(resolution.spec, parent, related).length > 0
+  ) {
     // Invalid spec: change nothing (the composite reports why).
     return { status: null, attachments: attachments.all.map(freeze).sort(compareObjects) };
   }
@@ -299,10 +306,12 @@ export function syncSecrets(request: DecoratorSyncRequest, env: SecretsEnvironme
   const desired: Child[] = [];
   for (const part of PARTS) {
     const spec = part.select(resolution.spec);
-    const crExists = part.sources(spec).some(({ ref, name }) => related.has(ref, name));
-    const volumesExist = (part.retainWith?.(spec) ?? []).some((name) =>
-      related.has(RELATED_KINDS.PersistentVolumeClaim, name),
-    );
+    const sources = part.sources(spec).flatMap(({ ref, name }) => related.get(ref, name) ?? []);
+    const crExists = sources.length > 0;
+    // A custom resource we applied was created with the credentials: a missing one was lost.
+    const crUsesCredentials = sources.some(appliedByMetacontroller);
+    const volumes = dataVolumesNeeding(part.component, spec);
+    const volumesExist = volumes.some((name) => related.has(RELATED_KINDS.PersistentVolumeClaim, name));
     // A component's Secrets live while it is enabled, while its custom resource still exists (a
     // disabled component is removed in phases; its operator may still need the credentials), and
     // those the data needs while its volumes exist (a disabled component's volumes may be retained).
@@ -311,14 +320,25 @@ export function syncSecrets(request: DecoratorSyncRequest, env: SecretsEnvironme
       attachments.get(RELATED_KINDS.Secret, name) ?? related.get(RELATED_KINDS.Secret, name);
     // Under either policy: the policy may change right before the parent is deleted, and this hook
     // is not called once it is. Under purge the volumes go, and the Secrets with them.
-    const owners = volumeOwners(part.retainWith?.(spec) ?? [], related);
+    const owners = volumeOwners(volumes, related);
     const credentials: Record<string, Record<string, string>> = {};
     for (const credential of part.credentials(spec)) {
       const observed = observedSecret(credential.name);
       const values: Record<string, string> = {};
+      let lost = false;
       for (const key of credential.generated) {
         const current = decodeData(observed?.data, key) ?? credential.recover?.(observed?.data, key);
-        values[key] = isSet(current) ? current : generatePassword(env.random);
+        if (isSet(current)) values[key] = current;
+        // Never generated again while the servers or the data may use the old value (decision 5): a
+        // new one would split them. The composite reports it (`<Title>Credentials`).
+        else if (crUsesCredentials || volumesExist) lost = true;
+        else values[key] = generatePassword(env.random);
+      }
+      if (lost) {
+        // A Secret emptied by hand stays as it is: omitting it would delete it.
+        const attached = attachments.get(RELATED_KINDS.Secret, credential.name);
+        if (attached) desired.push(freeze(attached));
+        continue;
       }
       credentials[credential.name] = values;
       const data = { ...values, ...credential.derive?.(values) };
@@ -351,11 +371,16 @@ export function customizeSecrets(request: CustomizeRequest): CustomizeResponse {
   for (const part of PARTS) {
     const own = part.select(spec);
     // Secrets that outlived an earlier parent (retained with their volumes) are reused, and the
-    // volumes' UIDs make them owners of the Secrets that must live as long as they do.
+    // volumes' UIDs make them owners of the Secrets that must live as long as they do; while a volume
+    // exists a lost credential is not generated again. Related objects are only read, never adopted
+    // or deleted (reference/metacontroller.md §3.4), so asking for PVCs is safe.
     const wanted: Array<{ ref: KindRef; name: string }> = [
       ...part.credentials(own).map(({ name }) => ({ ref: RELATED_KINDS.Secret, name })),
       ...(part.recordNames?.(own) ?? []).map((name) => ({ ref: RELATED_KINDS.Secret, name })),
-      ...(part.retainWith?.(own) ?? []).map((name) => ({ ref: RELATED_KINDS.PersistentVolumeClaim, name })),
+      ...dataVolumesNeeding(part.component, own).map((name) => ({
+        ref: RELATED_KINDS.PersistentVolumeClaim,
+        name,
+      })),
     ];
     for (const { ref, name } of wanted) {
       const key = `${ref.apiVersion} ${ref.resource}`;
@@ -381,5 +406,6 @@ export function customizeSecrets(request: CustomizeRequest): CustomizeResponse {
       namespace: parent.namespace,
       names: [...names].sort(),
     }));
-  return { relatedResources: rules };
+  const anyEnabled = PARTS.some((part) => part.select(spec).enabled);
+  return { relatedResources: anyEnabled ? [...rules, parentsRule(parent.namespace)] : rules };
 }

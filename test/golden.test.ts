@@ -632,10 +632,13 @@ test('customize/small-all-enabled: by name where possible, always in the parent 
     'wandb-redis-credentials',
   ]);
   expect(names('statefulsets')).toEqual(['wandb-redis-replica', 'wandb-redis-sentinel']);
-  expect(names('persistentvolumeclaims')).toEqual(
-    [0, 1, 2].map((n) => `data-0-wandb-kafka-wandb-kafka-node-pool-${n}`),
-  );
-  // The one-Tenant-per-namespace rule needs every parent and Tenant of the namespace.
+  // Kafka's (retained volumes make a paused Kafka) and MinIO's (they keep lost root credentials from
+  // being generated again), 3 + 3 servers × 4.
+  expect(names('persistentvolumeclaims')).toEqual([
+    ...[0, 1, 2].map((n) => `data-0-wandb-kafka-wandb-kafka-node-pool-${n}`),
+    ...[0, 1, 2].flatMap((server) => [0, 1, 2, 3].map((v) => `${v}-wandb-minio-wandb-minio-pool-${server}`)),
+  ]);
+  // Every parent of the namespace (unique names, oldest first; one Tenant per namespace) and every Tenant.
   for (const resource of ['weightsandbiases', 'tenants']) {
     expect(relatedResources.find((r) => r.resource === resource)).toEqual({
       apiVersion: expect.any(String),
@@ -648,9 +651,11 @@ test('customize/small-all-enabled: by name where possible, always in the parent 
 test('secrets-customize/small-all-enabled: the operator resources and retained volumes, by name', async () => {
   const { relatedResources } = (await answer('secrets-customize', 'small-all-enabled'))
     .body as CustomizeResponse;
-  expect(relatedResources.every((rule) => rule.namespace === 'wandb' && (rule.names?.length ?? 0) > 0)).toBe(
-    true,
-  );
+  expect(relatedResources.every((rule) => rule.namespace === 'wandb')).toBe(true);
+  // By name, except the parents of the namespace: an older one keeps the names both want.
+  expect(relatedResources.filter((rule) => (rule.names?.length ?? 0) === 0)).toEqual([
+    { apiVersion: 'apps.wandb.com/v2', resource: 'weightsandbiases', namespace: 'wandb' },
+  ]);
   expect(relatedResources.map((r) => `${r.resource}: ${r.names?.length}`)).toEqual(
     expect.arrayContaining([
       'perconaxtradbclusters: 1',

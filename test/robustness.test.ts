@@ -484,6 +484,76 @@ describe('robustness of the HTTP edge (real server, loopback)', () => {
     PROPERTY_TEST_TIMEOUT_MS,
   );
 
+  test(
+    'component names drawn with duplicates, in this parent and an older or younger one → 200 on every route',
+    async () => {
+      // Names that meet: one name shared by several components (half of them, on average), a name an
+      // operator derives for another (MinIO's Service `minio`, Opstree's `<n>-replica`), a default name.
+      const name = fc.oneof(
+        fc.constantFrom('data', 'minio', 'x', 'x-replica', 'wandb-redis', 'wandb-minio', 'cache'),
+        fc.stringMatching(/^[a-z][a-z0-9]{0,3}$/),
+      );
+      const components = ['mysql', 'redis', 'kafka', 'minio', 'clickhouse'] as const;
+      const each = <T>(arbitrary: fc.Arbitrary<T>) => fc.tuple(...components.map(() => arbitrary));
+      const spec = fc
+        .record({
+          size: fc.constantFrom('dev', 'small'),
+          shared: name,
+          naming: each(fc.constantFrom('default', 'shared', 'shared', 'own')),
+          own: each(name),
+          enabled: each(fc.constantFrom(true, true, true, false)),
+        })
+        .map(({ size, shared, naming, own, enabled }) => ({
+          size,
+          ...Object.fromEntries(
+            components.map((c, i) => {
+              const chosen = naming[i] === 'shared' ? shared : naming[i] === 'own' ? own[i] : undefined;
+              return [c, { enabled: enabled[i], ...(chosen !== undefined ? { name: chosen } : {}) }];
+            }),
+          ),
+        }));
+      const PARENTS = 'WeightsAndBiases.apps.wandb.com/v2';
+      await fc.assert(
+        fc.asyncProperty(spec, spec, fc.boolean(), async (own, others, otherIsOlder) => {
+          const request = clone(FULL.request);
+          request.parent.spec = own;
+          const other = {
+            ...clone(FULL.request).parent,
+            spec: others,
+          } as { metadata: Record<string, unknown> };
+          other.metadata = {
+            ...other.metadata,
+            name: 'other',
+            uid: 'uid-other',
+            creationTimestamp: otherIsOlder ? '2020-01-01T00:00:00Z' : '2099-01-01T00:00:00Z',
+          };
+          request.related[PARENTS] = { ...request.related[PARENTS], 'wandb/other': other as never };
+          const bodies: Record<(typeof ROUTES)[number], unknown> = {
+            '/sync': request,
+            '/finalize': { ...request, finalizing: true },
+            '/customize': { controller: {}, parent: request.parent },
+            '/secrets/sync': {
+              controller: {},
+              object: request.parent,
+              attachments: {},
+              related: request.related,
+            },
+            '/secrets/customize': { controller: {}, parent: request.parent },
+          };
+          for (const path of ROUTES) {
+            const body = JSON.stringify(bodies[path]);
+            const answer = await post(path, body);
+            checkAnswer(path, body, answer);
+            expect(answer.status, `${path}: ${answer.text}`).toBe(200);
+          }
+        }),
+        runs(100),
+      );
+      await expectAlive();
+    },
+    PROPERTY_TEST_TIMEOUT_MS,
+  );
+
   // Found by these tests, fixed since; see docs/performance.md, "Robustness findings".
 
   test('an observed child of a kind no component owns is kept in the 200', async () => {

@@ -1,11 +1,24 @@
 import request from 'supertest';
 import { describe, expect, test } from 'vitest';
+import { COMPONENTS } from '../compositions/components/index.js';
 import { decodeData, generatePassword } from '../compositions/credentials.js';
+import { LAST_APPLIED_ANNOTATION } from '../compositions/freeze.js';
 import type { Child, KubeObject } from '../compositions/kube.js';
 import { DecoratorSyncRequest } from '../compositions/metacontroller.js';
+import { WeightsAndBiasesSpec } from '../compositions/parent.js';
+import { resolveSpec } from '../compositions/presets.js';
+import { customize, parentRef, reconcile } from '../compositions/reconcile.js';
 import { customizeSecrets, syncSecrets } from '../compositions/secrets.js';
 import { seededRandom, testApp } from './support/app.js';
-import { aParent, aSecret, objectMap, observedObject, syncRequest } from './support/builders.js';
+import {
+  aParent,
+  aSecret,
+  NOW,
+  objectMap,
+  observedObject,
+  parsedRequest,
+  syncRequest,
+} from './support/builders.js';
 
 const ALL = {
   size: 'small',
@@ -61,8 +74,10 @@ const decoratorRequest = (
 /** What Metacontroller would observe next time: our attachments, as stored objects. */
 const asObserved = (attachments: readonly Child[]): KubeObject[] => attachments.map((a) => observedObject(a));
 
-const values = (attachments: readonly Child[]) =>
-  Object.fromEntries(attachments.map((a) => [a.metadata.name, a.data]));
+/** Stored or desired Secrets, by name. */
+type Named = ReadonlyArray<{ readonly metadata: { readonly name: string }; readonly data?: unknown }>;
+
+const values = (attachments: Named) => Object.fromEntries(attachments.map((a) => [a.metadata.name, a.data]));
 
 describe('credentials', () => {
   test('generated passwords are 32 alphanumeric characters, unbiased, and differ per random source', () => {
@@ -229,9 +244,11 @@ describe('connection Secrets', () => {
 describe('secrets customize', () => {
   test('asks for the operator custom resources and our credential Secrets, by name, in the parent namespace only', () => {
     const { relatedResources } = customizeSecrets({ controller: {}, parent: aParent(ALL) } as never);
-    expect(
-      relatedResources.every((rule) => rule.namespace === 'wandb' && (rule.names?.length ?? 0) > 0),
-    ).toBe(true);
+    expect(relatedResources.every((rule) => rule.namespace === 'wandb')).toBe(true);
+    // By name, except every parent of the namespace: an older one keeps the names both want.
+    expect(relatedResources.filter((rule) => (rule.names?.length ?? 0) === 0)).toEqual([
+      { apiVersion: 'apps.wandb.com/v2', resource: 'weightsandbiases', namespace: 'wandb' },
+    ]);
     expect(relatedResources.map((r) => `${r.resource}:${r.names?.join(',')}`)).toEqual(
       expect.arrayContaining([
         'perconaxtradbclusters:wandb-mysql-cluster',
@@ -262,12 +279,16 @@ describe('what a retained deployment needs to come back (decision 8)', () => {
   const minioPvc = pvc('0-wandb-minio-wandb-minio-pool-0');
   const owners = (attachments: readonly Child[], name: string) =>
     attachments.find((a) => a.metadata.name === name)?.metadata.ownerReferences ?? [];
+  /** The Secrets as written before the operators made any volume (the first sync of a fresh parent). */
+  const written = (spec: unknown) =>
+    asObserved(syncSecrets(decoratorRequest(spec, [], []), { random: seededRandom(1) }).attachments);
 
   test('the Kafka cluster ID and MinIO root credentials are owned by their PVCs too', () => {
     const spec = { kafka: { enabled: true }, minio: { enabled: true } };
-    const result = syncSecrets(decoratorRequest(spec, [], [...operatorResources(), kafkaPvc, minioPvc]), {
-      random: seededRandom(1),
-    });
+    const result = syncSecrets(
+      decoratorRequest(spec, written(spec), [...operatorResources(), kafkaPvc, minioPvc]),
+      { random: seededRandom(1) },
+    );
     expect(
       decodeData(
         result.attachments.find((a) => a.metadata.name === 'wandb-kafka-cluster-id')?.data,
@@ -297,9 +318,10 @@ describe('what a retained deployment needs to come back (decision 8)', () => {
       kafka: { enabled: true },
       minio: { enabled: true },
     };
-    const result = syncSecrets(decoratorRequest(spec, [], [...operatorResources(), kafkaPvc, minioPvc]), {
-      random: seededRandom(1),
-    });
+    const result = syncSecrets(
+      decoratorRequest(spec, written(spec), [...operatorResources(), kafkaPvc, minioPvc]),
+      { random: seededRandom(1) },
+    );
     expect(owners(result.attachments, 'wandb-kafka-cluster-id').map((o) => o.name)).toEqual([
       kafkaPvc.metadata.name,
     ]);
@@ -310,9 +332,10 @@ describe('what a retained deployment needs to come back (decision 8)', () => {
 
   test('a component disabled under retain keeps the Secrets its data needs while its volumes exist', () => {
     const enabled = { kafka: { enabled: true }, minio: { enabled: true } };
-    const first = syncSecrets(decoratorRequest(enabled, [], [...operatorResources(), kafkaPvc, minioPvc]), {
-      random: seededRandom(1),
-    });
+    const first = syncSecrets(
+      decoratorRequest(enabled, written(enabled), [...operatorResources(), kafkaPvc, minioPvc]),
+      { random: seededRandom(1) },
+    );
     const attached = asObserved(first.attachments);
     const disabled = { kafka: { enabled: false }, minio: { enabled: false } };
     const kept = syncSecrets(decoratorRequest(disabled, attached, [kafkaPvc, minioPvc]), {
@@ -348,6 +371,199 @@ describe('what a retained deployment needs to come back (decision 8)', () => {
         'clusterId',
       ),
     ).toBe('OLD-ID');
+  });
+});
+
+/** A custom resource as Metacontroller applied it for us: created only once its credentials existed. */
+const appliedByUs = (object: KubeObject): KubeObject => ({
+  ...object,
+  metadata: {
+    ...object.metadata,
+    annotations: {
+      [LAST_APPLIED_ANNOTATION]: JSON.stringify({ apiVersion: object.apiVersion, kind: object.kind }),
+    },
+  },
+});
+const pvcNamed = (name: string): KubeObject => ({
+  apiVersion: 'v1',
+  kind: 'PersistentVolumeClaim',
+  metadata: { name, namespace: 'wandb', uid: `uid-${name}` },
+});
+const named = (attachments: Named, name: string) => attachments.find((a) => a.metadata.name === name);
+
+describe('a credential Secret lost while its database exists is never replaced (decision 5)', () => {
+  // As stored: Metacontroller's dynamic-apply records what it applied on each attachment.
+  const written = syncSecrets(decoratorRequest(ALL, [], operatorResources()), {
+    random: seededRandom(1),
+  }).attachments.map((a) =>
+    observedObject({
+      ...a,
+      metadata: { ...a.metadata, annotations: { [LAST_APPLIED_ANNOTATION]: JSON.stringify(a) } },
+    }),
+  );
+
+  test.each([
+    ['mysql', 'wandb-mysql-user-db-password', 'wandb-mysql-connection'],
+    ['redis', 'wandb-redis-credentials', 'wandb-redis-connection'],
+    ['clickhouse', 'wandb-ch-credentials', 'wandb-ch-connection'],
+    ['minio', 'wandb-minio-config', 'wandb-minio-connection'],
+  ])(
+    '%s: Secret %s deleted by hand is not written again while the custom resource exists',
+    (_component, lost, connection) => {
+      const result = syncSecrets(
+        decoratorRequest(
+          ALL,
+          written.filter((a) => a.metadata.name !== lost),
+          operatorResources().map(appliedByUs),
+        ),
+        { random: seededRandom(99) },
+      );
+      expect(named(result.attachments, lost)).toBeUndefined();
+      // Everything else is returned as it was: an omitted attachment is deleted.
+      const before = values(written);
+      expect(values(result.attachments)).toEqual(
+        Object.fromEntries(Object.entries(before).filter(([name]) => name !== lost)),
+      );
+      expect(named(result.attachments, connection)).toBeDefined();
+    },
+  );
+
+  test('a credential Secret emptied by hand gets back what was last applied, never a new password', () => {
+    const emptied = written.map((a) =>
+      a.metadata.name === 'wandb-redis-credentials' ? { ...a, data: {} } : a,
+    );
+    const result = syncSecrets(decoratorRequest(ALL, emptied, operatorResources().map(appliedByUs)), {
+      random: seededRandom(99),
+    });
+    expect(named(result.attachments, 'wandb-redis-credentials')?.data).toEqual(
+      named(written, 'wandb-redis-credentials')?.data,
+    );
+  });
+
+  test('MinIO: no root credentials are made while its volumes exist, even with no Tenant; a fresh one gets them', () => {
+    const spec = { minio: { enabled: true } };
+    const volume = pvcNamed('0-wandb-minio-wandb-minio-pool-0');
+    const overVolumes = syncSecrets(decoratorRequest(spec, [], [volume]), { random: seededRandom(5) });
+    expect(overVolumes.attachments).toEqual([]);
+    const fresh = syncSecrets(decoratorRequest(spec), { random: seededRandom(5) });
+    expect(fresh.attachments.map((a) => a.metadata.name)).toEqual(['wandb-minio-config']);
+  });
+
+  test('a custom resource someone else made (the reference, before a takeover) gets credentials written', () => {
+    // Without Metacontroller's last-applied record the resource was not created with our Secret, so
+    // there is no old value to keep: Percona creates the application user with the new one.
+    const result = syncSecrets(decoratorRequest({ mysql: { enabled: true } }, [], operatorResources()), {
+      random: seededRandom(5),
+    });
+    expect(decodeData(named(result.attachments, 'wandb-mysql-user-db-password')?.data, 'password')).toMatch(
+      /^[A-Za-z0-9]{32}$/,
+    );
+  });
+
+  test('the Kafka cluster ID Secret deleted by hand is written again with the ID Strimzi reports, never another', () => {
+    const result = syncSecrets(
+      decoratorRequest(
+        ALL,
+        written.filter((a) => a.metadata.name !== 'wandb-kafka-cluster-id'),
+        operatorResources().map(appliedByUs),
+      ),
+      { random: seededRandom(99) },
+    );
+    expect(decodeData(named(result.attachments, 'wandb-kafka-cluster-id')?.data, 'clusterId')).toBe(
+      'abc-123',
+    );
+  });
+});
+
+describe('the composite reports a lost credential Secret', () => {
+  const pxc = appliedByUs(
+    observedObject(
+      {
+        apiVersion: 'pxc.percona.com/v1',
+        kind: 'PerconaXtraDBCluster',
+        metadata: { name: 'wandb-mysql-cluster' },
+      },
+      { status: { state: 'ready', observedGeneration: 1, host: 'wandb-mysql-cluster-pxc.wandb' } },
+    ),
+  );
+  const conditionOf = (result: ReturnType<typeof reconcile>, component: string, type: string) =>
+    (
+      result.status as unknown as Record<
+        string,
+        { conditions?: Array<{ type: string; message: string; status: string }> }
+      >
+    )[`${component}Status`]?.conditions?.find((c) => c.type === type);
+
+  test('the custom resource is kept, the component is in Error, and the status says how to restore the Secret', () => {
+    const result = reconcile(
+      parsedRequest(
+        syncRequest(aParent({ mysql: { enabled: true } }), {
+          children: [pxc],
+          related: [aSecret('wandb-mysql-connection', { Password: 'x' })],
+        }),
+      ),
+      { now: NOW },
+    );
+    expect(result.children.map((c) => c.metadata.name)).toEqual(['wandb-mysql-cluster']);
+    expect(result.status.mysqlStatus?.state).toBe('Error');
+    const condition = conditionOf(result, 'mysql', 'MySQLCredentials');
+    expect(condition?.status).toBe('False');
+    expect(condition?.message).toContain(
+      'Secret wandb-mysql-user-db-password is missing although PerconaXtraDBCluster wandb-mysql-cluster still exists',
+    );
+    expect(condition?.message).toContain('kubectl get secret wandb-mysql-connection -n wandb -o yaml');
+  });
+
+  test('MinIO over its volumes alone says how to restore the root credentials, or to delete the volumes', () => {
+    const result = reconcile(
+      parsedRequest(
+        syncRequest(aParent({ minio: { enabled: true } }), {
+          related: [pvcNamed('0-wandb-minio-wandb-minio-pool-0')],
+        }),
+      ),
+      { now: NOW },
+    );
+    const message = conditionOf(result, 'minio', 'MinioCredentials')?.message ?? '';
+    expect(message).toContain('its data volumes still exist (PVC 0-wandb-minio-wandb-minio-pool-0)');
+    expect(message).toContain('kubectl delete pvc -n wandb -l v1.min.io/tenant=wandb-minio');
+    expect(result.status.minioStatus?.state).toBe('Error');
+  });
+
+  test('nothing to report for a fresh component, or one whose Secret is there', () => {
+    const fresh = reconcile(parsedRequest(syncRequest(aParent({ minio: { enabled: true } }))), { now: NOW });
+    expect(conditionOf(fresh, 'minio', 'MinioCredentials')).toBeUndefined();
+    const present = reconcile(
+      parsedRequest(
+        syncRequest(aParent({ mysql: { enabled: true } }), {
+          children: [pxc],
+          related: [aSecret('wandb-mysql-user-db-password', { password: 'x' })],
+        }),
+      ),
+      { now: NOW },
+    );
+    expect(conditionOf(present, 'mysql', 'MySQLCredentials')).toBeUndefined();
+  });
+
+  test('every component whose data needs its Secrets asks for its data volumes, so it can tell', () => {
+    const spec = {
+      size: 'small',
+      mysql: { enabled: true },
+      redis: { enabled: true },
+      kafka: { enabled: true },
+      minio: { enabled: true },
+      clickhouse: { enabled: true },
+    };
+    const { relatedResources } = customize({ controller: {}, parent: aParent(spec) } as never);
+    const asked = new Set(
+      relatedResources.filter((r) => r.resource === 'persistentvolumeclaims').flatMap((r) => r.names ?? []),
+    );
+    const parent = parentRef(parsedRequest(syncRequest(aParent(spec))).parent);
+    const resolved = resolveSpec(WeightsAndBiasesSpec.parse(spec), parent).spec;
+    const needing = COMPONENTS.filter((c) => c.dataNeedsSecrets);
+    expect(needing.map((c) => c.name)).toEqual(['kafka', 'minio']);
+    for (const component of needing) {
+      for (const volume of component.dataVolumes(component.select(resolved))) expect(asked).toContain(volume);
+    }
   });
 });
 

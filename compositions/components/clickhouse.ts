@@ -8,6 +8,7 @@ import {
   type ComponentContext,
   carriesPolicy,
   childLabels,
+  namesOfKind,
 } from '../component.js';
 import type { Finding } from '../conditions.js';
 import { withField } from '../freeze.js';
@@ -46,6 +47,11 @@ const keeperPodTemplateName = (spec: ResolvedClickHouse): string => `${spec.name
 const keeperVolumeTemplateName = (spec: ResolvedClickHouse): string => `${spec.name}-keeper-data`;
 /** Altinity names a Keeper's Service `keeper-<chk>`. */
 export const keeperServiceName = (spec: ResolvedClickHouse): string => `keeper-${keeperName(spec)}`;
+/** One StatefulSet per host: `chi-<chi>-<cluster>-<shard>-<replica>`, `chk-<chk>-<cluster>-<shard>-<replica>`. */
+const serverStatefulSets = (spec: ResolvedClickHouse): string[] =>
+  range(spec.replicas).map((r) => `chi-${installationName(spec)}-${spec.name}-0-${r}`);
+const keeperStatefulSets = (spec: ResolvedClickHouse): string[] =>
+  range(spec.keeperReplicas).map((r) => `chk-${keeperName(spec)}-${spec.name}-0-${r}`);
 
 type ReclaimPolicy = 'Retain' | 'Delete';
 /** Altinity deletes PVCs at CR deletion unless their template says Retain (the default is Delete). */
@@ -311,6 +317,19 @@ export const clickhouse: Component<ResolvedClickHouse> = {
     return findings;
   },
   credentialSecrets: (spec) => [credentialsSecretName(spec)],
+  // infra-crds §2.3: the installation's Service, the cluster's, one per host (named as its StatefulSet)
+  // and the Keeper's.
+  ownedNames: (spec) => [
+    ...namesOfKind(CHI.kind, [installationName(spec)]),
+    ...namesOfKind(CHK.kind, spec.keeperReplicas > 0 ? [keeperName(spec)] : []),
+    ...namesOfKind('StatefulSet', [...serverStatefulSets(spec), ...keeperStatefulSets(spec)]),
+    ...namesOfKind('Service', [
+      `clickhouse-${installationName(spec)}`,
+      `cluster-${installationName(spec)}-${spec.name}`,
+      ...serverStatefulSets(spec),
+      ...(spec.keeperReplicas > 0 ? [keeperServiceName(spec)] : []),
+    ]),
+  ],
   relatedRules: () => [],
   refusedEdits: ({ spec, observed }) => {
     const chi = observed.get(CHI, installationName(spec));
@@ -333,12 +352,8 @@ export const clickhouse: Component<ResolvedClickHouse> = {
   },
   // Altinity names PVCs `<template>-<statefulset>-0`, StatefulSets `chi-<chi>-<cluster>-<shard>-<replica>`.
   dataVolumes: (spec) => [
-    ...range(spec.replicas).map(
-      (r) => `${dataVolumeTemplateName(spec)}-chi-${installationName(spec)}-${spec.name}-0-${r}-0`,
-    ),
-    ...range(spec.keeperReplicas).map(
-      (r) => `${keeperVolumeTemplateName(spec)}-chk-${keeperName(spec)}-${spec.name}-0-${r}-0`,
-    ),
+    ...serverStatefulSets(spec).map((sts) => `${dataVolumeTemplateName(spec)}-${sts}-0`),
+    ...keeperStatefulSets(spec).map((sts) => `${keeperVolumeTemplateName(spec)}-${sts}-0`),
   ],
   retentionPlan: (spec) => ({
     policy: spec.retention,

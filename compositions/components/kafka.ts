@@ -8,6 +8,7 @@ import {
   type ComponentContext,
   carriesPolicy,
   childLabels,
+  namesOfKind,
 } from '../component.js';
 import { type Finding, Reasons, worstState } from '../conditions.js';
 import { decodeData } from '../credentials.js';
@@ -352,6 +353,28 @@ export const kafka: Component<ResolvedKafka> = {
     ];
   },
   credentialSecrets: () => [],
+  // The recorded cluster ID must outlive the parent with the volumes that carry it.
+  dataNeedsSecrets: {
+    deleteVolumes: (spec, namespace) =>
+      `kubectl delete pvc -n ${namespace} ${dataVolumeNames(spec).join(' ')}`,
+  },
+  // infra-crds §1.6: the bootstrap and brokers Services and the CA Secrets; the pool's pods come from
+  // the StrimziPodSet `<kafka>-<pool>`.
+  ownedNames: (spec) => {
+    const name = kafkaName(spec);
+    return [
+      ...namesOfKind(KAFKA.kind, [name]),
+      ...namesOfKind(NODE_POOL.kind, [nodePoolName(spec)]),
+      ...namesOfKind('StrimziPodSet', [`${name}-${nodePoolName(spec)}`]),
+      ...namesOfKind('Service', [`${name}-kafka-bootstrap`, `${name}-kafka-brokers`]),
+      ...namesOfKind('Secret', [
+        clusterIdSecretName(spec),
+        ...['cluster-ca-cert', 'cluster-ca', 'clients-ca-cert', 'clients-ca', 'cluster-operator-certs'].map(
+          (suffix) => `${name}-${suffix}`,
+        ),
+      ]),
+    ];
+  },
   // Retained volumes and the recorded cluster ID, to create a Kafka over them paused.
   relatedRules: (spec, namespace) => [
     {

@@ -1,16 +1,17 @@
 // MinIO through the MinIO operator v7.1: one Tenant `<name>` with one pool `<name>-pool`.
 // CRD: shared/crds/minio/minio.min.io_tenants.yaml; reference §5.3, infra-crds §3.
-import { type Component, type ComponentContext, childLabels } from '../component.js';
+import { type Component, type ComponentContext, childLabels, namesOfKind } from '../component.js';
 import type { Finding } from '../conditions.js';
 import {
   CHILD_KINDS,
   type Child,
-  compareStrings,
   field,
+  isOlder,
   type KubeObject,
   numberField,
   RELATED_KINDS,
   range,
+  seniorityOf,
   stringField,
 } from '../kube.js';
 import type { RelatedResourceRule } from '../metacontroller.js';
@@ -65,18 +66,14 @@ function tenant({ parent, spec }: ComponentContext<ResolvedMinio>): Child {
   };
 }
 
+/** The MinIO operator serves every Tenant of a namespace through one Service with this name. */
+const NAMESPACE_SERVICE = 'minio';
+
+/** MinIO never deletes a Tenant's PVCs; this is the upstream way to (docs/tenant-storage-deletion.md). */
+const deleteVolumes = (spec: ResolvedMinio, namespace: string) =>
+  `kubectl delete pvc -n ${namespace} -l v1.min.io/tenant=${tenantName(spec)}`;
+
 // ---- one Tenant per namespace ----------------------------------------------------------------------
-
-type Ordered = { readonly creationTimestamp: string; readonly uid: string };
-
-/** Older first: creation time (RFC 3339 in UTC, so text order is time order), then UID. */
-const isOlder = (a: Ordered, b: Ordered): boolean =>
-  (compareStrings(a.creationTimestamp, b.creationTimestamp) || compareStrings(a.uid, b.uid)) < 0;
-
-const ordered = (object: KubeObject): Ordered => ({
-  creationTimestamp: object.metadata.creationTimestamp ?? '',
-  uid: object.metadata.uid ?? '',
-});
 
 /**
  * Why this parent must not create its Tenant, or undefined when it may. MinIO serves every Tenant of a
@@ -110,15 +107,14 @@ export function namespaceConflict({
     return `${names} already ${foreign.length === 1 ? 'exists' : 'exist'} in namespace ${parent.namespace}; ${blocked}`;
   }
 
-  const self: Ordered = { creationTimestamp: parent.creationTimestamp, uid: parent.uid };
   const older = parents.filter(
     (p) =>
       p.metadata.uid !== parent.uid &&
       p.metadata.deletionTimestamp === undefined &&
       field(p, 'spec', 'minio', 'enabled') === true &&
-      isOlder(ordered(p), self),
+      isOlder(seniorityOf(p), parent),
   );
-  const oldest = older.sort((a, b) => (isOlder(ordered(a), ordered(b)) ? -1 : 1))[0];
+  const oldest = older.sort((a, b) => (isOlder(seniorityOf(a), seniorityOf(b)) ? -1 : 1))[0];
   if (oldest) {
     return (
       `WeightsAndBiases ${oldest.metadata.name} is older and also enables MinIO in namespace ${parent.namespace}; ` +
@@ -327,16 +323,29 @@ export const minio: Component<ResolvedMinio> = {
     return observedTenant ? [reportedReady(observedTenant)] : [];
   },
   credentialSecrets: (spec) => [configSecretName(spec)],
-  // Every parent and every Tenant of the namespace, for the one-Tenant-per-namespace rule. Metacontroller
-  // accepts a rule with a namespace and neither names nor labelSelector: it returns all objects of
-  // that resource in the namespace.
-  relatedRules: (_spec, namespace): RelatedResourceRule[] => [
-    {
-      apiVersion: RELATED_KINDS.WeightsAndBiases.apiVersion,
-      resource: RELATED_KINDS.WeightsAndBiases.resource,
-      namespace,
-    },
+  // The root credentials encrypt the IAM data on the volumes.
+  dataNeedsSecrets: { deleteVolumes },
+  // infra-crds §3.5: the Services `minio`, `<tenant>-hl`, `<tenant>-console`, the auto-cert TLS Secret
+  // and one StatefulSet per pool.
+  ownedNames: (spec) => [
+    ...namesOfKind(TENANT.kind, [tenantName(spec)]),
+    { kind: 'Service', name: NAMESPACE_SERVICE, perNamespace: true },
+    ...namesOfKind('Service', [`${tenantName(spec)}-hl`, `${tenantName(spec)}-console`]),
+    ...namesOfKind('StatefulSet', [poolStatefulSetName(spec)]),
+    ...namesOfKind('Secret', [`${tenantName(spec)}-tls`]),
+  ],
+  // Every Tenant of the namespace, for the one-Tenant-per-namespace rule (the parents of the namespace
+  // are asked for by every parent: compositions/collisions.ts). Metacontroller accepts a rule with a
+  // namespace and neither names nor labelSelector: it returns all objects of that resource in the
+  // namespace. And the volumes, which keep the root credentials from being generated again.
+  relatedRules: (spec, namespace): RelatedResourceRule[] => [
     { apiVersion: TENANT.apiVersion, resource: TENANT.resource, namespace },
+    {
+      apiVersion: RELATED_KINDS.PersistentVolumeClaim.apiVersion,
+      resource: RELATED_KINDS.PersistentVolumeClaim.resource,
+      namespace,
+      names: minio.dataVolumes(spec),
+    },
   ],
   refusedEdits,
   // MinIO never deletes PVCs, whatever the policy: there is no knob to wait for, and purge cannot
@@ -357,7 +366,7 @@ export const minio: Component<ResolvedMinio> = {
           policy: 'purge',
           volumes: 'NOT deleted: the MinIO operator never deletes PVCs, so purge cannot remove MinIO data',
           credentials: `Secret ${configSecretName(spec)} (root credentials) is owned by the PVCs and stays until they are deleted`,
-          manual: `kubectl delete pvc -n ${namespace} -l v1.min.io/tenant=${tenantName(spec)}`,
+          manual: deleteVolumes(spec, namespace),
         },
   knobsInEffect: () => true,
   withRetentionKnobs: (frozen) => frozen,

@@ -7,6 +7,7 @@ import {
   type ComponentContext,
   carriesPolicy,
   childLabels,
+  namesOfKind,
 } from '../component.js';
 import type { Finding } from '../conditions.js';
 import { CHILD_KINDS, type Child, type KubeObject, numberField, range, stringField } from '../kube.js';
@@ -175,6 +176,18 @@ export const mysql: Component<ResolvedMySQL> = {
     return pxc ? [reportedReady(pxc)] : [];
   },
   credentialSecrets: (spec) => [passwordSecretName(spec)],
+  // infra-crds §5.3–5.5: StatefulSets and Services `<cluster>-pxc` and `<cluster>-proxysql` (the
+  // endpoints of status.host), and the Secrets Percona creates and deletes with its purge finalizer.
+  ownedNames: (spec) => {
+    const cluster = clusterName(spec);
+    const workloads = spec.replicas === 1 ? [`${cluster}-pxc`] : [`${cluster}-pxc`, `${cluster}-proxysql`];
+    return [
+      ...namesOfKind(PXC.kind, [cluster]),
+      ...namesOfKind('StatefulSet', workloads),
+      ...namesOfKind('Service', workloads),
+      ...namesOfKind('Secret', [`${cluster}-secrets`, `internal-${cluster}`, `${cluster}-mysql-init`]),
+    ];
+  },
   relatedRules: () => [],
   refusedEdits: ({ spec, observed }) => {
     const pxc = observed.get(PXC, clusterName(spec));

@@ -7,6 +7,7 @@ import {
   type ComponentContext,
   carriesPolicy,
   childLabels,
+  namesOfKind,
 } from '../component.js';
 import type { Finding } from '../conditions.js';
 import { withField } from '../freeze.js';
@@ -291,6 +292,27 @@ export const redis: Component<ResolvedRedis> = {
     return [reportedReady(spec, statefulSets, replicationCr)];
   },
   credentialSecrets: (spec) => [credentialsSecretName(spec)],
+  // infra-crds §4.5: each StatefulSet gets Services `<name>`, `<name>-headless` and `<name>-additional`;
+  // a replication also `<name>-master` and `<name>-replica`.
+  ownedNames: (spec) => {
+    const statefulSets = expectedStatefulSets(spec).map((e) => e.name);
+    const roles = spec.sentinel
+      ? [`${replicationName(spec)}-master`, `${replicationName(spec)}-replica`]
+      : [];
+    return [
+      ...(spec.sentinel
+        ? [
+            ...namesOfKind(REPLICATION.kind, [replicationName(spec)]),
+            ...namesOfKind(SENTINEL.kind, [sentinelName(spec)]),
+          ]
+        : namesOfKind(REDIS.kind, [standaloneName(spec)])),
+      ...namesOfKind('StatefulSet', statefulSets),
+      ...namesOfKind('Service', [
+        ...statefulSets.flatMap((name) => [name, `${name}-headless`, `${name}-additional`]),
+        ...roles,
+      ]),
+    ];
+  },
   relatedRules: (spec, namespace) => [
     {
       apiVersion: RELATED_KINDS.StatefulSet.apiVersion,

@@ -352,12 +352,18 @@ describe('minio', () => {
       expect(minio.observe(context)).toEqual([expect.objectContaining({ type: 'MinioReportedReady' })]);
     });
 
-    test('related rules → every parent and every Tenant, in the parent namespace only', () => {
+    test('related rules → every Tenant and the data volumes, in the parent namespace only', () => {
+      // Every parent of the namespace comes from the rule all parents share (compositions/collisions.ts).
       const context = contextFor(minio, DEV, { parent: { namespace: 'team-a' } });
       const rules = minio.relatedRules(context.spec, context.parent.namespace);
       expect(rules).toEqual([
-        { apiVersion: 'apps.wandb.com/v2', resource: 'weightsandbiases', namespace: 'team-a' },
         { apiVersion: 'minio.min.io/v2', resource: 'tenants', namespace: 'team-a' },
+        {
+          apiVersion: 'v1',
+          resource: 'persistentvolumeclaims',
+          namespace: 'team-a',
+          names: ['0-wandb-minio-wandb-minio-pool-0'],
+        },
       ]);
     });
   });
