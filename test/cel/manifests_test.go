@@ -41,11 +41,18 @@ func sharedDir() string {
 	return filepath.Join(repoRoot, "..", "shared")
 }
 
-// customKinds serves the Metacontroller CRDs our manifests use, by group/version/kind.
+// The folders of ../shared/crds holding the CRDs of the custom kinds our manifests install.
+var customCRDDirs = []string{"metacontroller"}
+
+// customKinds serves the CRDs our manifests use, by group/version/kind.
 func customKinds(t *testing.T) map[schema.GroupVersionKind]*servedSchema {
 	t.Helper()
 	kinds := map[schema.GroupVersionKind]*servedSchema{}
-	for _, file := range yamlFiles(t, filepath.Join(sharedDir(), "crds", "metacontroller")) {
+	var files []string
+	for _, dir := range customCRDDirs {
+		files = append(files, yamlFiles(t, filepath.Join(sharedDir(), "crds", dir))...)
+	}
+	for _, file := range files {
 		crd, err := loadCRD(file)
 		if err != nil {
 			t.Fatal(err)
@@ -62,7 +69,7 @@ func customKinds(t *testing.T) map[schema.GroupVersionKind]*servedSchema {
 		}
 	}
 	if len(kinds) == 0 {
-		t.Fatalf("no Metacontroller CRDs in %s", sharedDir())
+		t.Fatalf("no CRDs in %s/crds/%v", sharedDir(), customCRDDirs)
 	}
 	return kinds
 }
@@ -70,6 +77,9 @@ func customKinds(t *testing.T) map[schema.GroupVersionKind]*servedSchema {
 // strictProblems says what the API server would refuse, or silently drop, in one document. A patch
 // (under components/) is partial, so only its fields are judged, not what it leaves out.
 func strictProblems(doc document, custom map[schema.GroupVersionKind]*servedSchema, patch bool) []string {
+	if stringField(doc.object, "apiVersion") == "" || stringField(doc.object, "kind") == "" {
+		return []string{"not a Kubernetes object: no apiVersion or kind"}
+	}
 	gvk := schema.FromAPIVersionAndKind(stringField(doc.object, "apiVersion"), stringField(doc.object, "kind"))
 	if served := custom[gvk]; served != nil {
 		var problems []string
@@ -91,6 +101,9 @@ func strictProblems(doc document, custom map[schema.GroupVersionKind]*servedSche
 		return problems
 	}
 	object, _, err := builtInCodecs.UniversalDeserializer().Decode(doc.raw, nil, nil)
+	if runtime.IsNotRegisteredError(err) {
+		return []string{"no schema for " + gvk.String() + ": neither a built-in kind nor one of customCRDDirs"}
+	}
 	if err != nil {
 		return []string{err.Error()}
 	}
