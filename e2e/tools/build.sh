@@ -52,6 +52,8 @@ build kubernetes "$KUBERNETES_VERSION" "-s -w ${k8s_version_flags[*]}" \
   kube-controller-manager=k8s.io/kubernetes/cmd/kube-controller-manager \
   kubectl=k8s.io/kubernetes/cmd/kubectl
 build etcd "$ETCD_VERSION" "-s -w" etcd=go.etcd.io/etcd/server/v3
+# The operators written in Go that the module proxy serves at our pinned versions (docs/e2e.md).
+build percona v1.18.0 "-s -w" percona-xtradb-cluster-operator=github.com/percona/percona-xtradb-cluster-operator/cmd/manager
 
 # Metacontroller: the module proxy reachable here does not serve v4.17.2 (docs/e2e.md). Build it
 # once it does; until then say so and let the suite run without it.
@@ -62,5 +64,12 @@ if (cd "$here/metacontroller" && go mod download metacontroller) >/dev/null 2>&1
 else
   echo "metacontroller v4.17.2: not available from the Go module proxy; not built (docs/e2e.md)" >&2
 fi
+
+# What judges manifests/components/monitoring (docs/monitoring.md): promtool, kube-state-metrics, and
+# decode-monitoring-objects (ours, main.go) with the Prometheus Operator's Go types.
+build prometheus v0.316.0 "-s -w" promtool=github.com/prometheus/prometheus/cmd/promtool
+build kube-state-metrics v2.20.0 "-s -w -X github.com/prometheus/common/version.Version=v2.20.0" \
+  kube-state-metrics=k8s.io/kube-state-metrics/v2
+build prometheus-operator v0.95.2 "-s -w" decode-monitoring-objects=.
 
 echo "$cache/bin"
