@@ -23,7 +23,8 @@ export function createMetrics(options: { processMetrics: boolean }): Metrics {
       name: 'wandb_hooks_request_duration_seconds',
       help: 'Time to answer a hook call, parsing and serialization included.',
       labelNames: ['hook', 'outcome'],
-      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+      // Up to Metacontroller's 10 s hook timeout, so alerts can tell slow from timed out (docs/monitoring.md).
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 2.5, 5, 10],
       registers: [registry],
     }),
     requestBytes: new Histogram({
