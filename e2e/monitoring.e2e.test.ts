@@ -1,0 +1,389 @@
+// manifests/components/monitoring judged by the real programs (built by e2e/tools/build.sh):
+// promtool checks the rule groups of our PrometheusRule and runs their unit tests
+// (e2e/monitoring/alerts.test.yaml); the Prometheus Operator's own Go types decode its objects
+// strictly; the real kube-state-metrics, running as our ServiceAccount, reads parents whose status
+// is a golden fixture's from the control plane and exports the series docs/monitoring.md lists.
+import { execFile } from 'node:child_process';
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { parse, stringify } from 'yaml';
+import { COMPONENT_NAMES, STATES } from '../compositions/parent.js';
+import { freePort, type Process, startProcess, stopProcess, waitFor } from './support/control-plane.js';
+import { type Cluster, type Json, kubectl, mustKubectl, yamlDocuments } from './support/kubectl.js';
+import { REPO_ROOT } from './support/paths.js';
+
+const bin = inject('bin');
+const cluster: Cluster = { bin, kubeconfig: inject('kubeconfig') };
+const COMPONENT_DIR = path.join(REPO_ROOT, 'manifests/components/monitoring');
+const workDir = path.join(inject('workDir'), 'monitoring');
+mkdirSync(workDir, { recursive: true });
+
+/** A program's exit code and output, never throwing for a non-zero exit. */
+async function runTool(command: string, args: string[], input?: string) {
+  return new Promise<{ code: number; output: string }>((resolve) => {
+    const child = execFile(
+      command,
+      args,
+      { maxBuffer: 16 * 1024 * 1024, timeout: 120_000 },
+      (error, stdout, stderr) =>
+        resolve({
+          code: error ? (typeof error.code === 'number' ? error.code : 1) : 0,
+          output: stdout + stderr,
+        }),
+    );
+    if (input !== undefined) child.stdin?.end(input);
+  });
+}
+
+const prometheusRule = parse(readFileSync(path.join(COMPONENT_DIR, 'prometheus-rule.yaml'), 'utf8'));
+const alertNames: string[] = prometheusRule.spec.groups.flatMap((g: Json) =>
+  g.rules.map((r: Json) => r.alert),
+);
+
+/** The rule groups unwrapped from the PrometheusRule (as the operator hands them to Prometheus), and the tests beside them. */
+function ruleFiles(dir: string, edit: (rules: string) => string = (r) => r): string {
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(path.join(dir, 'rules.yaml'), edit(stringify({ groups: prometheusRule.spec.groups })));
+  copyFileSync(path.join(REPO_ROOT, 'e2e/monitoring/alerts.test.yaml'), path.join(dir, 'alerts.test.yaml'));
+  return dir;
+}
+
+describe('alerting rules, judged by promtool', () => {
+  const promtool = path.join(bin, 'promtool');
+
+  it('promtool check rules accepts every rule of the PrometheusRule', async () => {
+    const dir = ruleFiles(path.join(workDir, 'rules'));
+    const { code, output } = await runTool(promtool, ['check', 'rules', path.join(dir, 'rules.yaml')]);
+    expect(output).toContain(`SUCCESS: ${alertNames.length} rules found`);
+    expect(code).toBe(0);
+  });
+
+  it('promtool test rules: every alert fires on its series and stays quiet on the others', async () => {
+    const tests = parse(readFileSync(path.join(REPO_ROOT, 'e2e/monitoring/alerts.test.yaml'), 'utf8')).tests;
+    const cases = tests.flatMap((t: Json) => t.alert_rule_test);
+    for (const alert of alertNames) {
+      const own = cases.filter((c: Json) => c.alertname === alert);
+      expect(
+        own.some((c: Json) => (c.exp_alerts ?? []).length > 0),
+        `${alert} fires`,
+      ).toBe(true);
+      expect(
+        own.some((c: Json) => (c.exp_alerts ?? []).length === 0),
+        `${alert} stays quiet`,
+      ).toBe(true);
+    }
+    const dir = ruleFiles(path.join(workDir, 'rules'));
+    const { code, output } = await runTool(promtool, ['test', 'rules', path.join(dir, 'alerts.test.yaml')]);
+    expect(output).toContain('SUCCESS');
+    expect(code).toBe(0);
+  });
+
+  it('the rule tests fail on a wrong threshold (they can fail)', async () => {
+    const dir = ruleFiles(path.join(workDir, 'broken-rules'), (rules) => {
+      expect(rules).toContain('> 3600');
+      return rules.replace('> 3600', '> 7200');
+    });
+    const { code, output } = await runTool(promtool, ['test', 'rules', path.join(dir, 'alerts.test.yaml')]);
+    expect(code).not.toBe(0);
+    expect(output).toMatch(/FAILED[\s\S]*alertname: WandbRemovalSlow/);
+  });
+});
+
+describe('the component, built by kubectl kustomize', () => {
+  const decoder = path.join(bin, 'decode-monitoring-objects');
+  let built = '';
+
+  beforeAll(async () => {
+    const dir = path.join(workDir, 'overlay');
+    mkdirSync(dir, { recursive: true });
+    const to = (target: string) => path.relative(dir, path.join(REPO_ROOT, target));
+    writeFileSync(
+      path.join(dir, 'kustomization.yaml'),
+      stringify({
+        apiVersion: 'kustomize.config.k8s.io/v1beta1',
+        kind: 'Kustomization',
+        resources: [to('manifests')],
+        components: [to('manifests/components/monitoring')],
+      }),
+    );
+    built = await mustKubectl(cluster, ['kustomize', dir]);
+  });
+
+  it("decodes strictly into the Prometheus Operator's Go types: PrometheusRule, ServiceMonitors, PodMonitors", async () => {
+    const { code, output } = await runTool(decoder, [], built);
+    const valid = output.split('\n').filter((l) => l.startsWith('valid '));
+    expect(valid.sort()).toEqual(
+      [
+        'valid PrometheusRule/wandb-infra-hooks',
+        'valid ServiceMonitor/wandb-infra-hooks',
+        'valid ServiceMonitor/wandb-state-metrics',
+        ...COMPONENT_NAMES.map((name) => `valid PodMonitor/wandb-${name}`),
+      ].sort(),
+    );
+    expect(code).toBe(0);
+  });
+
+  it('the decoder refuses a misspelled field (it can fail)', async () => {
+    expect(built).toContain('honorLabels: true');
+    const { code, output } = await runTool(
+      decoder,
+      [],
+      built.replace('honorLabels: true', 'honorLabel: true'),
+    );
+    expect(output).toContain('invalid ServiceMonitor/wandb-state-metrics');
+    expect(output).toContain('unknown field "honorLabel"');
+    expect(code).toBe(1);
+  });
+
+  it('the API server accepts its built-in objects, strictly validated, and rolls kube-state-metrics by its config hash', async () => {
+    const builtIn = yamlDocuments(built).filter(
+      (o) =>
+        !String(o.apiVersion).startsWith('monitoring.coreos.com/') &&
+        (o.metadata?.labels?.['app.kubernetes.io/name'] === 'wandb-state-metrics' ||
+          o.metadata?.name === 'wandb-infra-hooks-dashboard'),
+    );
+    expect(builtIn.map((o) => o.kind).sort()).toEqual(
+      [
+        'ClusterRole',
+        'ClusterRoleBinding',
+        'ConfigMap',
+        'ConfigMap',
+        'Deployment',
+        'Service',
+        'ServiceAccount',
+      ].sort(),
+    );
+    const result = await kubectl(
+      cluster,
+      ['apply', '--server-side', '--validate=strict', '--dry-run=server', '-f', '-'],
+      JSON.stringify({ apiVersion: 'v1', kind: 'List', items: builtIn }),
+    );
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    const config = builtIn.find(
+      (o) => o.kind === 'ConfigMap' && o.metadata.name.startsWith('wandb-state-metrics-config-'),
+    );
+    const deployment = builtIn.find((o) => o.kind === 'Deployment');
+    expect(deployment.spec.template.spec.volumes[0].configMap.name).toBe(config.metadata.name);
+  });
+});
+
+// ---- kube-state-metrics ----------------------------------------------------------------------
+
+interface Sample {
+  readonly name: string;
+  readonly labels: Record<string, string>;
+  readonly value: number;
+}
+
+/** Prometheus' text format, as far as kube-state-metrics writes it. */
+function parseExposition(text: string): { samples: Sample[]; helps: string[] } {
+  const samples: Sample[] = [];
+  const helps: string[] = [];
+  for (const line of text.split('\n')) {
+    if (line.startsWith('# HELP ')) helps.push(line.split(' ')[2] as string);
+    if (line === '' || line.startsWith('#')) continue;
+    const match = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
+    if (!match) throw new Error(`not a sample line: ${line}`);
+    const labels = Object.fromEntries(
+      [...(match[2] ?? '').matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g)].map(([, k, v]) => [
+        k,
+        v,
+      ]),
+    );
+    samples.push({ name: match[1] as string, labels, value: Number(match[3]) });
+  }
+  return { samples, helps };
+}
+
+const NAMESPACE = 'e2e-monitoring';
+const SERVICE_ACCOUNT = 'system:serviceaccount:wandb-system:wandb-state-metrics';
+/** Parents and the golden fixture whose status each carries (undefined: no status yet). */
+const PARENTS: Record<string, string | undefined> = {
+  deleting: 'finalize/retain-walk-03-knobs-in-effect-kafka-omitted',
+  'minio-removal': 'sync/minio-disabled-retain-phase1',
+  invalid: 'sync/invalid-spec-kafka-scale',
+  'no-status': undefined,
+};
+const goldenStatus = (fixture: string): Json =>
+  JSON.parse(readFileSync(path.join(REPO_ROOT, 'test/fixtures', fixture, 'response.json'), 'utf8')).status;
+const seconds = (time: string) => Date.parse(time) / 1000;
+
+describe('kube-state-metrics with our configuration, as our ServiceAccount', () => {
+  let ksm: Process | undefined;
+  let port = 0;
+  let rbac: Json[] = [];
+  let exposition = '';
+  let samples: Sample[] = [];
+
+  const find = (name: string, labels: Record<string, string>) =>
+    samples.filter((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v));
+  const value = (name: string, labels: Record<string, string>) => {
+    const found = find(name, labels);
+    expect(found, `${name} ${JSON.stringify(labels)}`).toHaveLength(1);
+    return found[0]?.value;
+  };
+
+  beforeAll(async () => {
+    // Our RBAC objects, so that kube-state-metrics runs with exactly the rights the component grants.
+    rbac = yamlDocuments(readFileSync(path.join(COMPONENT_DIR, 'kube-state-metrics.yaml'), 'utf8')).filter(
+      (o) => ['ServiceAccount', 'ClusterRole', 'ClusterRoleBinding'].includes(o.kind),
+    );
+    await mustKubectl(
+      cluster,
+      ['apply', '-f', '-'],
+      JSON.stringify({ apiVersion: 'v1', kind: 'List', items: rbac }),
+    );
+    const kubeconfig = parse(readFileSync(cluster.kubeconfig, 'utf8'));
+    for (const user of kubeconfig.users) user.user.as = SERVICE_ACCOUNT;
+    const impersonating = path.join(workDir, 'kubeconfig-state-metrics');
+    writeFileSync(impersonating, stringify(kubeconfig));
+    const denied = await kubectl({ bin, kubeconfig: impersonating }, ['get', 'secrets', '-A']);
+    expect(denied.stderr).toContain('forbidden'); // the impersonation holds
+
+    await mustKubectl(cluster, ['create', 'namespace', NAMESPACE]);
+    const example = readFileSync(path.join(REPO_ROOT, 'manifests/examples/dev.yaml'), 'utf8');
+    for (const [name, fixture] of Object.entries(PARENTS)) {
+      await mustKubectl(
+        cluster,
+        ['apply', '-f', '-'],
+        example
+          .replace(/namespace: wandb$/m, `namespace: ${NAMESPACE}`)
+          .replace(/name: wandb$/m, `name: ${name}`),
+      );
+      if (!fixture) continue;
+      // Written as Metacontroller writes our answer: through the status subresource.
+      await mustKubectl(cluster, [
+        ...['patch', 'wandb', name, '-n', NAMESPACE, '--subresource=status', '--type=merge'],
+        ...['-p', JSON.stringify({ status: goldenStatus(fixture) })],
+      ]);
+    }
+
+    port = await freePort();
+    ksm = startProcess(workDir, 'kube-state-metrics', path.join(bin, 'kube-state-metrics'), [
+      `--kubeconfig=${impersonating}`,
+      '--custom-resource-state-only',
+      `--custom-resource-state-config-file=${path.join(COMPONENT_DIR, 'custom-resource-state.yaml')}`,
+      '--host=127.0.0.1',
+      `--port=${port}`,
+      '--telemetry-host=127.0.0.1',
+      `--telemetry-port=${await freePort()}`,
+    ]);
+    await waitFor(
+      'kube-state-metrics to export every parent',
+      async () => {
+        exposition = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+        samples = parseExposition(exposition).samples;
+        return Object.keys(PARENTS).every(
+          (name) => find('wandb_parent_ready', { namespace: NAMESPACE, name }).length === 1,
+        );
+      },
+      { process: ksm, timeoutMs: 60_000 },
+    );
+  });
+
+  afterAll(async () => {
+    if (ksm) await stopProcess(ksm);
+    await kubectl(cluster, ['delete', 'namespace', NAMESPACE, '--wait=false']);
+    await kubectl(
+      cluster,
+      ['delete', '-f', '-'],
+      JSON.stringify({ apiVersion: 'v1', kind: 'List', items: rbac }),
+    );
+  });
+
+  it('exports status.ready per parent, 0 for a parent without a status', () => {
+    for (const [name, fixture] of Object.entries(PARENTS)) {
+      const ready = fixture ? goldenStatus(fixture).ready : false;
+      expect(value('wandb_parent_ready', { namespace: NAMESPACE, name }), name).toBe(ready ? 1 : 0);
+    }
+  });
+
+  it("exports the Ready condition's reason", () => {
+    expect(find('wandb_parent_ready_reason', { namespace: NAMESPACE, name: 'deleting' })).toEqual([
+      expect.objectContaining({ labels: expect.objectContaining({ reason: 'Deleting' }), value: 1 }),
+    ]);
+    expect(
+      find('wandb_parent_ready_reason', { namespace: NAMESPACE, name: 'invalid' })[0]?.labels.reason,
+    ).toBe('InvalidSpec');
+    expect(find('wandb_parent_ready_reason', { namespace: NAMESPACE, name: 'no-status' })).toEqual([]);
+  });
+
+  it('exports a state set per parent and component: 1 for its state, 0 for each other state', () => {
+    let seen = 0;
+    for (const [name, fixture] of Object.entries(PARENTS)) {
+      if (!fixture) {
+        expect(find('wandb_parent_component_state', { namespace: NAMESPACE, name })).toEqual([]);
+        continue;
+      }
+      const status = goldenStatus(fixture);
+      for (const component of COMPONENT_NAMES) {
+        const state = status[`${component}Status`].state;
+        for (const candidate of STATES) {
+          const labels = { namespace: NAMESPACE, name, component, state: candidate };
+          expect(value('wandb_parent_component_state', labels), JSON.stringify(labels)).toBe(
+            candidate === state ? 1 : 0,
+          );
+        }
+        seen += 1;
+      }
+    }
+    // The fixtures cover Healthy, Unavailable (removal) and Disabled.
+    const states = new Set(
+      samples
+        .filter((s) => s.name === 'wandb_parent_component_state' && s.value === 1)
+        .map((s) => s.labels.state),
+    );
+    expect([...states].sort()).toEqual(['Disabled', 'Healthy', 'Unavailable']);
+    expect(seen).toBe(15);
+  });
+
+  it("exports every condition's lastTransitionTime: when a removal began, and InvalidSpec", () => {
+    const status = goldenStatus(PARENTS.deleting as string);
+    let removals = 0;
+    for (const component of COMPONENT_NAMES) {
+      for (const condition of status[`${component}Status`].conditions ?? []) {
+        const labels = { namespace: NAMESPACE, name: 'deleting', component, type: condition.type };
+        expect(value('wandb_parent_component_condition_last_transition_time_seconds', labels)).toBe(
+          seconds(condition.lastTransitionTime),
+        );
+        expect(
+          find('wandb_parent_component_condition_last_transition_time_seconds', labels)[0]?.labels,
+        ).toMatchObject({
+          status: condition.status,
+          reason: condition.reason,
+        });
+        if (condition.type.endsWith('Removal')) removals += 1;
+      }
+    }
+    expect(removals).toBe(4); // every component but the disabled MinIO is being removed
+    const invalid = goldenStatus(PARENTS.invalid as string).conditions.find(
+      (c: Json) => c.type === 'InvalidSpec',
+    );
+    expect(
+      value('wandb_parent_condition_last_transition_time_seconds', {
+        namespace: NAMESPACE,
+        name: 'invalid',
+        type: 'InvalidSpec',
+        status: 'True',
+      }),
+    ).toBe(seconds(invalid.lastTransitionTime));
+  });
+
+  it('writes each metric family once and whole (one HELP per name, its samples together)', () => {
+    const { helps } = parseExposition(exposition);
+    expect(new Set(helps).size).toBe(helps.length);
+    const order = samples.map((s) => s.name).filter((name, i, all) => name !== all[i - 1]);
+    expect(new Set(order).size).toBe(order.length);
+    expect([...new Set(order)].sort()).toEqual(
+      [
+        'wandb_parent_component_condition_last_transition_time_seconds',
+        'wandb_parent_component_state',
+        'wandb_parent_condition_last_transition_time_seconds',
+        'wandb_parent_ready',
+        'wandb_parent_ready_reason',
+      ].sort(),
+    );
+  });
+});
