@@ -50,7 +50,9 @@ const GENERATOR_INPUTS = new Set(
   readdirSync(path.join(MANIFESTS, 'components')).flatMap((component) => {
     const dir = path.join(MANIFESTS, 'components', component);
     const generators: Any[] = documents(path.join(dir, 'kustomization.yaml'))[0].configMapGenerator ?? [];
-    return generators.flatMap((g) => (g.files as string[]).map((f) => path.join(dir, f.split('=').at(-1) ?? f)));
+    return generators.flatMap((g) =>
+      (g.files as string[]).map((f) => path.join(dir, f.split('=').at(-1) ?? f)),
+    );
   }),
 );
 const ALL_FILES = yamlFiles(MANIFESTS).filter((f) => !GENERATOR_INPUTS.has(f));
@@ -484,7 +486,9 @@ function expectComponentsApplied(objects: Map<string, Any>, components: string[]
 describe('components/', () => {
   // monitoring adds objects rather than patching them: test/monitoring.test.ts judges it.
   test('holds bearer-token, tls and monitoring', () => {
-    expect(readdirSync(path.join(MANIFESTS, 'components')).sort()).toEqual([...COMPONENTS, 'monitoring'].sort());
+    expect(readdirSync(path.join(MANIFESTS, 'components')).sort()).toEqual(
+      [...COMPONENTS, 'monitoring'].sort(),
+    );
   });
 
   test.each([[['bearer-token']], [['tls']], [COMPONENTS]])(
