@@ -44,9 +44,14 @@ const describe = (names: readonly OwnedName[]) => {
     : shown.join(', ');
 };
 
-/** The names of every enabled component, each once per component. */
-function claims(spec: ResolvedSpec): Claim[] {
-  return COMPONENTS.filter((component) => component.select(spec).enabled).flatMap((component) => {
+/**
+ * The names of every enabled component, and of every disabled one whose objects are still being
+ * removed (they hold their names until they are gone), each once per component.
+ */
+function claims(spec: ResolvedSpec, removing: readonly ComponentName[] = []): Claim[] {
+  const claiming = (component: Component<unknown>) =>
+    component.select(spec).enabled || removing.includes(component.name);
+  return COMPONENTS.filter(claiming).flatMap((component) => {
     const unique = new Map(namesOf(component, spec).map((name) => [keyOf(name), name]));
     return [...unique.values()].map((name) => ({ component: component.name, name }));
   });
@@ -55,11 +60,18 @@ function claims(spec: ResolvedSpec): Claim[] {
 /**
  * Why the names of `spec` cannot be used, one sentence per pair of components that meet, and per
  * component that meets an older parent; empty when every name is free. Pure: the other parents come
- * from the related objects of `parentsRule`.
+ * from the related objects of `parentsRule`. `removing` are the disabled components whose objects
+ * still exist: a component enabled under one of their names would share their Secrets.
  */
-export function nameCollisions(spec: ResolvedSpec, parent: ParentRef, related: ObservedObjects): string[] {
-  const ours = claims(spec);
-  const field = (component: ComponentName) => `spec.${component}.name "${spec[component].name}"`;
+export function nameCollisions(
+  spec: ResolvedSpec,
+  parent: ParentRef,
+  related: ObservedObjects,
+  removing: readonly ComponentName[] = [],
+): string[] {
+  const ours = claims(spec, removing);
+  const field = (component: ComponentName) =>
+    `spec.${component}.name "${spec[component].name}"${spec[component].enabled ? '' : ' (disabled, still being removed)'}`;
   const problems: string[] = [];
 
   const first = new Map<string, Claim>();
@@ -74,13 +86,15 @@ export function nameCollisions(spec: ResolvedSpec, parent: ParentRef, related: O
   }
   for (const [pair, names] of pairs) {
     const [a, b] = pair.split(' ') as [ComponentName, ComponentName];
+    // Two components on their way out change nothing: refusing them would only stop their removal.
+    if (!spec[a].enabled && !spec[b].enabled) continue;
     problems.push(`${field(a)} and ${field(b)} both make ${describe(names)}; give one of them another name`);
   }
 
   for (const other of olderParents(parent, related)) {
     const theirs = new Map(claimsOf(other).map((claim) => [keyOf(claim.name), claim]));
     const met = new Map<ComponentName, OwnedName[]>();
-    for (const claim of ours) {
+    for (const claim of ours.filter((c) => spec[c.component].enabled)) {
       const their = theirs.get(keyOf(claim.name));
       // One instance per namespace by the operator's design: that component's own rule decides.
       if (!their || (claim.name.perNamespace && their.component === claim.component)) continue;

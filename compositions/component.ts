@@ -129,10 +129,13 @@ export interface OwnedName {
 export const namesOfKind = (kind: string, names: readonly string[]): OwnedName[] =>
   names.map((name) => ({ kind, name }));
 
+/** The label that says which component a child or Secret belongs to. */
+export const COMPONENT_LABEL = 'app.kubernetes.io/component';
+
 /** Common labels of every child; `controller-uid` is added by Metacontroller (generateSelector). */
 export function childLabels(parent: ParentRef, component: ComponentName): Record<string, string> {
   return {
-    'app.kubernetes.io/component': component,
+    [COMPONENT_LABEL]: component,
     'app.kubernetes.io/instance': instanceLabel(parent.name),
     'app.kubernetes.io/managed-by': 'wandb-infra-hooks',
     'app.kubernetes.io/part-of': 'wandb',

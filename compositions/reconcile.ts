@@ -102,7 +102,15 @@ export function reconcile(request: CompositeSyncRequest, env: Environment): Sync
   // Removal touches only observed children, which are ours whatever the names: never refused for them.
   const refused = finalizing
     ? []
-    : [...nameCollisions(spec, parent, related), ...bound.filter((b) => b.enabled).flatMap(refusedEdits)];
+    : [
+        ...nameCollisions(
+          spec,
+          parent,
+          related,
+          bound.filter((b) => !b.enabled && ownObserved(b).length > 0).map((b) => b.component.name),
+        ),
+        ...bound.filter((b) => b.enabled).flatMap(refusedEdits),
+      ];
   if (problems.length > 0 || refused.length > 0) {
     return invalid([...problems, ...refused], observed, previous, parent, env, finalizing);
   }

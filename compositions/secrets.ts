@@ -3,7 +3,7 @@
 // delete the Secrets Strimzi creates with our labels). The two controllers cannot see each other's
 // objects, so each asks for what it needs through its customize hook.
 import { nameCollisions, parentsRule } from './collisions.js';
-import { childLabels, connectionSecretName } from './component.js';
+import { COMPONENT_LABEL, childLabels, connectionSecretName } from './component.js';
 import { COMPONENTS } from './components/index.js';
 import { clusterIdSecretName } from './components/kafka.js';
 import { decodeData, encodeData, generatePassword, isSet, type RandomSource } from './credentials.js';
@@ -294,10 +294,16 @@ export function syncSecrets(request: DecoratorSyncRequest, env: SecretsEnvironme
   const related = ObservedObjects.fromMaps(request.related);
   const parsed = WeightsAndBiasesSpec.safeParse(request.object.spec ?? {});
   const resolution = parsed.success ? resolveSpec(parsed.data, parent) : undefined;
+  // A disabled component whose custom resource still exists keeps its Secrets (below), so it keeps its names.
+  const removing = (spec: ResolvedSpec) =>
+    PARTS.filter((part) => {
+      const own = part.select(spec);
+      return !own.enabled && part.sources(own).some(({ ref, name }) => related.has(ref, name));
+    }).map((part) => part.component);
   if (
     !resolution ||
     resolution.problems.length > 0 ||
-    nameCollisions(resolution.spec, parent, related).length > 0
+    nameCollisions(resolution.spec, parent, related, removing(resolution.spec)).length > 0
   ) {
     // Invalid spec: change nothing (the composite reports why).
     return { status: null, attachments: attachments.all.map(freeze).sort(compareObjects) };
@@ -357,6 +363,17 @@ export function syncSecrets(request: DecoratorSyncRequest, env: SecretsEnvironme
       const existing = attachments.get(RELATED_KINDS.Secret, name);
       if (existing) desired.push(freeze(existing));
     }
+  }
+  // An enabled component never loses a Secret it has: the composite refuses what would drop one (a
+  // live component renamed keeps its custom resource, which needs the old Secrets), and an omitted
+  // attachment is a deleted password.
+  const enabled = new Set(
+    PARTS.filter((part) => part.select(resolution.spec).enabled).map((p) => p.component),
+  );
+  for (const attached of attachments.all) {
+    const component = attached.metadata.labels?.[COMPONENT_LABEL] as ComponentName | undefined;
+    const kept = desired.some((d) => d.metadata.name === attached.metadata.name);
+    if (component !== undefined && enabled.has(component) && !kept) desired.push(freeze(attached));
   }
   return { status: null, attachments: desired.sort(compareObjects) };
 }

@@ -12,7 +12,15 @@ import { resolveSpec } from '../compositions/presets.js';
 import { parentRef, reconcile } from '../compositions/reconcile.js';
 import { syncSecrets } from '../compositions/secrets.js';
 import { seededRandom, testApp } from './support/app.js';
-import { aParent, contextFor, NOW, objectMap, parsedRequest, syncRequest } from './support/builders.js';
+import {
+  aParent,
+  aSecret,
+  contextFor,
+  NOW,
+  objectMap,
+  parsedRequest,
+  syncRequest,
+} from './support/builders.js';
 
 type Parent = ReturnType<typeof aParent>;
 
@@ -59,6 +67,40 @@ describe('within one parent', () => {
       .post('/secrets/sync')
       .send({ controller: {}, object: aParent(spec), attachments: {}, related: {} });
     expect(response.status, response.text).toBe(200);
+  });
+
+  test('a component still being removed keeps its names: a fresh one enabled under them is refused', async () => {
+    // ClickHouse `data` disabled while its installation is still removed, Redis enabled as `data`:
+    // both want Secrets data-credentials and data-connection. Before, neither controller refused
+    // it: the decorator returned data-credentials twice (every /secrets/sync a 500) and Redis was
+    // created on ClickHouse's password.
+    const spec = { redis: { enabled: true, name: 'data' }, clickhouse: { enabled: false, name: 'data' } };
+    const chi = {
+      apiVersion: 'clickhouse.altinity.com/v1',
+      kind: 'ClickHouseInstallation',
+      metadata: { name: 'data-install', namespace: 'wandb', uid: 'uid-chi' },
+    };
+    const composite = reconcile(parsedRequest(syncRequest(aParent(spec), { children: [chi] })), { now: NOW });
+    expect(invalidSpec(composite)).toContain(
+      'spec.redis.name "data" and spec.clickhouse.name "data" (disabled, still being removed) both make Secret data-credentials',
+    );
+    expect(composite.children.map((c) => c.metadata.name)).toEqual(['data-install']);
+    const stored = aSecret('data-credentials', { password: 'clickhouse' });
+    const { app } = testApp();
+    const response = await request(app)
+      .post('/secrets/sync')
+      .send({
+        controller: {},
+        object: aParent(spec),
+        attachments: objectMap([stored]),
+        related: objectMap([chi]),
+      });
+    expect(response.status, response.text).toBe(200);
+    expect(response.body.attachments.map((a: { metadata: { name: string } }) => a.metadata.name)).toEqual([
+      'data-credentials',
+    ]);
+    // Once the installation is gone, the name is free.
+    expect(invalidSpec(sync(aParent(spec)))).toBeUndefined();
   });
 
   test('default names never meet, whatever the parent is called', () => {

@@ -428,6 +428,34 @@ describe('a credential Secret lost while its database exists is never replaced (
     },
   );
 
+  test('renaming a live component (refused by the composite) keeps every Secret it has', () => {
+    // Before, the decorator followed the new name: it generated Secrets for `store` and omitted
+    // wandb-minio-config and wandb-minio-connection, deleting the root credentials of a running Tenant.
+    const renamed = { ...ALL, minio: { ...ALL.minio, name: 'store' } };
+    const result = syncSecrets(decoratorRequest(renamed, written, operatorResources().map(appliedByUs)), {
+      random: seededRandom(99),
+    });
+    expect(values(result.attachments)).toMatchObject(values(written));
+    const composite = reconcile(
+      parsedRequest(
+        syncRequest(aParent(renamed), {
+          children: [
+            observedObject({
+              apiVersion: 'minio.min.io/v2',
+              kind: 'Tenant',
+              metadata: { name: 'wandb-minio' },
+            }),
+          ],
+          related: written,
+        }),
+      ),
+      { now: NOW },
+    );
+    expect(composite.status.conditions?.find((c) => c.type === 'InvalidSpec')?.message).toContain(
+      'spec.minio',
+    );
+  });
+
   test('a credential Secret emptied by hand gets back what was last applied, never a new password', () => {
     const emptied = written.map((a) =>
       a.metadata.name === 'wandb-redis-credentials' ? { ...a, data: {} } : a,
