@@ -365,8 +365,13 @@ describe('Kubernetes objects of the component', () => {
   test("one PodMonitor per component's telemetry exporter", () => {
     const podMonitors = objects.filter((o) => o.kind === 'PodMonitor').map((o) => o.metadata.name);
     expect(podMonitors).toEqual(COMPONENT_NAMES.map((name) => `wandb-${name}`));
-    expect(get('PodMonitor', 'wandb-clickhouse').spec.podMetricsEndpoints[0].targetPort).toBe(
-      PROMETHEUS_PORT,
-    );
+    const [clickhouse] = get('PodMonitor', 'wandb-clickhouse').spec.podMetricsEndpoints;
+    expect(clickhouse.relabelings).toEqual([
+      {
+        sourceLabels: ['__meta_kubernetes_pod_ip'],
+        targetLabel: '__address__',
+        replacement: `$1:${PROMETHEUS_PORT}`,
+      },
+    ]);
   });
 });
