@@ -371,6 +371,55 @@ describe('kube-state-metrics with our configuration, as our ServiceAccount', () 
     ).toBe(seconds(invalid.lastTransitionTime));
   });
 
+  it('the alert expressions, evaluated by promtool on these very series, pick the parents they should', async () => {
+    const expr = (alert: string): string =>
+      prometheusRule.spec.groups.flatMap((g: Json) => g.rules).find((r: Json) => r.alert === alert).expr;
+    const removalSelector = /wandb_parent_component_condition_last_transition_time_seconds\{[^}]*\}/.exec(
+      expr('WandbRemovalSlow'),
+    )?.[0];
+    const perParent = (counts: Record<string, number>) =>
+      Object.entries(counts).map(([name, value]) => ({ labels: `{name="${name}"}`, value }));
+    const cases: Array<[string, Record<string, number>]> = [
+      ...['Error', 'Unavailable', 'Degraded', 'Pending', 'Unknown'].map(
+        (state): [string, Record<string, number>] => [expr(`WandbComponent${state}`), {}],
+      ),
+      // Without leaving out the removals, the deleting parent's components would page.
+      [expr('WandbComponentUnavailable').split('unless')[0] as string, { deleting: 4, 'minio-removal': 1 }],
+      [expr('WandbParentNotReady'), { 'no-status': 1 }],
+      [expr('WandbInvalidSpec'), { invalid: 1 }],
+      [removalSelector as string, { deleting: 4, 'minio-removal': 1 }],
+      // No hook server metrics among these series: every parent counts as not called.
+      [expr('WandbHooksNotCalled'), { deleting: 1, 'minio-removal': 1, invalid: 1, 'no-status': 1 }],
+    ];
+    const labelText = (labels: Record<string, string>) =>
+      Object.entries(labels)
+        .map(([k, v]) => `${k}="${v}"`)
+        .join(', ');
+    const tests = {
+      rule_files: [],
+      evaluation_interval: '1m',
+      tests: [
+        {
+          interval: '1m',
+          input_series: samples.map((s) => ({
+            series: `${s.name}{${labelText(s.labels)}}`,
+            values: `${s.value}x20`,
+          })),
+          promql_expr_test: cases.map(([query, counts]) => ({
+            expr: `count by (name) (${query})`,
+            eval_time: '10m',
+            exp_samples: perParent(counts),
+          })),
+        },
+      ],
+    };
+    const file = path.join(workDir, 'state-metrics.test.yaml');
+    writeFileSync(file, stringify(tests));
+    const { code, output } = await runTool(path.join(bin, 'promtool'), ['test', 'rules', file]);
+    expect(output).toContain('SUCCESS');
+    expect(code).toBe(0);
+  });
+
   it('writes each metric family once and whole (one HELP per name, its samples together)', () => {
     const { helps } = parseExposition(exposition);
     expect(new Set(helps).size).toBe(helps.length);
