@@ -46,9 +46,38 @@ function parseLastApplied(observed: KubeObject): Child | undefined {
     return undefined;
   }
   // Metacontroller records the namespace it defaulted; children must not name one (it is implied).
-  const { namespace: _namespace, ...metadata } = candidate.metadata;
+  const { namespace: _namespace, generateName: _generateName, ...metadata } = candidate.metadata;
   const { status: _status, ...rest } = candidate;
-  return { ...rest, metadata } as Child;
+  return { ...rest, metadata: applicableMetadata(metadata) } as Child;
+}
+
+/**
+ * An annotation edited by hand may hold metadata no API server accepted (labels null, a finalizer
+ * list that is a string, a label value over 63 characters). Keep what a child may carry and drop
+ * the rest: the live object cannot hold the dropped values, so the three-way merge changes nothing
+ * for them, and a malformed record never turns a sync into a 500.
+ */
+function applicableMetadata(metadata: Record<string, unknown>): Record<string, unknown> {
+  const strings = (value: unknown, valid: (s: string) => boolean) =>
+    value !== null && typeof value === 'object' && !Array.isArray(value)
+      ? Object.fromEntries(Object.entries(value).filter(([, v]) => typeof v === 'string' && valid(v)))
+      : undefined;
+  const applicable: Record<string, unknown> = {};
+  // Field by field, in the recorded order, so a well-formed record comes back byte-identical.
+  for (const [key, value] of Object.entries(metadata)) {
+    const kept =
+      key === 'labels'
+        ? strings(value, (v) => v.length <= 63)
+        : key === 'annotations'
+          ? strings(value, () => true)
+          : key === 'finalizers'
+            ? Array.isArray(value)
+              ? value.filter((f) => typeof f === 'string')
+              : undefined
+            : value;
+    if (kept !== undefined) applicable[key] = kept;
+  }
+  return applicable;
 }
 
 /**
