@@ -4,56 +4,24 @@
 // server stored it; they are created the way Metacontroller would (namespace set, our labels).
 // Metacontroller itself is not in this suite (docs/e2e.md says why): this checks the objects, not
 // the controller's loop.
-import { execFile } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { describe, expect, inject, it } from 'vitest';
 import { type Cluster, getJson, type Json, kubectl, mustKubectl } from './support/kubectl.js';
 import { missingFields, resourceOf } from './support/objects.js';
-import { REPO_ROOT } from './support/paths.js';
+import { applyExample, desiredObjects, render, saveParent, writeStatus } from './support/wandb.js';
 
-const run = promisify(execFile);
 const cluster: Cluster = { bin: inject('bin'), kubeconfig: inject('kubeconfig') };
-
-async function render(parentFile: string, extra: string[] = []): Promise<Json> {
-  const { stdout } = await run(
-    process.execPath,
-    [
-      path.join(REPO_ROOT, 'dist/hooks/cli.js'),
-      'render',
-      '-f',
-      parentFile,
-      '-o',
-      'json',
-      '--show-secrets',
-      ...extra,
-    ],
-    { maxBuffer: 32 * 1024 * 1024 },
-  );
-  return JSON.parse(stdout);
-}
 
 describe.each(['dev', 'small'])('the %s example through the real API server', (example) => {
   const namespace = `e2e-children-${example}`;
 
   it('creates every desired child and Secret with no field refused, pruned or changed', async () => {
     await mustKubectl(cluster, ['create', 'namespace', namespace]);
-    const text = readFileSync(path.join(REPO_ROOT, `manifests/examples/${example}.yaml`), 'utf8');
-    await mustKubectl(
-      cluster,
-      ['apply', '-f', '-'],
-      text.replace(/namespace: wandb$/m, `namespace: ${namespace}`),
-    );
-    const parent = await getJson(cluster, ['wandb', 'wandb', '-n', namespace]);
+    await applyExample(cluster, example, namespace);
     const parentFile = path.join(inject('workDir'), `${example}-parent.json`);
-    writeFileSync(parentFile, JSON.stringify(parent));
-
-    const answer = await render(parentFile);
-    const objects: Json[] = [...answer.attachments, ...answer.children].map((o: Json) => ({
-      ...o,
-      metadata: { ...o.metadata, namespace },
-    }));
+    await saveParent(cluster, namespace, parentFile);
+    const objects = desiredObjects(await render(parentFile), namespace);
     expect(objects.length).toBeGreaterThan(example === 'dev' ? 5 : 8);
     const created = await kubectl(
       cluster,
@@ -74,17 +42,7 @@ describe.each(['dev', 'small'])('the %s example through the real API server', (e
   it('accepts the status our hooks answer for it, through the status subresource', async () => {
     const parentFile = path.join(inject('workDir'), `${example}-parent.json`);
     const answer = await render(parentFile);
-    await mustKubectl(cluster, [
-      'patch',
-      'wandb',
-      'wandb',
-      '-n',
-      namespace,
-      '--subresource=status',
-      '--type=merge',
-      '-p',
-      JSON.stringify({ status: answer.status }),
-    ]);
+    await writeStatus(cluster, namespace, answer.status);
     const stored = await getJson(cluster, ['wandb', 'wandb', '-n', namespace]);
     expect(missingFields(answer.status, stored.status)).toEqual([]);
   });

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
 import { type Cluster, getJson, kubectl, mustKubectl } from './support/kubectl.js';
 import { REPO_ROOT } from './support/paths.js';
+import { applyExample, writeStatus } from './support/wandb.js';
 
 const cluster: Cluster = { bin: inject('bin'), kubeconfig: inject('kubeconfig') };
 
@@ -34,28 +35,14 @@ describe('our CustomResourceDefinition', () => {
   it('shows the reference printer columns in kubectl get wandb, from a status our hooks wrote', async () => {
     const namespace = 'e2e-columns';
     await mustKubectl(cluster, ['create', 'namespace', namespace]);
-    const parent = readFileSync(path.join(REPO_ROOT, 'manifests/examples/dev.yaml'), 'utf8').replace(
-      /namespace: wandb$/m,
-      `namespace: ${namespace}`,
-    );
-    await mustKubectl(cluster, ['apply', '-f', '-'], parent);
+    await applyExample(cluster, 'dev', namespace);
     // The status our sync hook answers for a converged dev parent (a reviewed golden fixture),
     // written the way Metacontroller writes it: through the status subresource, validated against
     // the CRD's status schema by the API server.
     const golden = JSON.parse(
       readFileSync(path.join(REPO_ROOT, 'test/fixtures/sync/dev-all-ready/response.json'), 'utf8'),
     );
-    await mustKubectl(cluster, [
-      'patch',
-      'wandb',
-      'wandb',
-      '-n',
-      namespace,
-      '--subresource=status',
-      '--type=merge',
-      '-p',
-      JSON.stringify({ status: golden.status }),
-    ]);
+    await writeStatus(cluster, namespace, golden.status);
     const table = await mustKubectl(cluster, ['get', 'wandb', '-n', namespace]);
     const [header, row] = table
       .trim()

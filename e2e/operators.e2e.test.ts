@@ -4,16 +4,14 @@
 // Percona XtraDB Cluster operator 1.18.0 is served by the proxy at our pinned version (docs/e2e.md).
 // Nothing runs a container here, so a cluster stays `initializing`: this checks how the operator
 // reads our resources and what it creates, not MySQL.
-import { execFile } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { freePort, type Process, startProcess, stopProcess, waitFor } from './support/control-plane.js';
 import { type Cluster, getJson, type Json, kubectl, mustKubectl } from './support/kubectl.js';
-import { REPO_ROOT, sharedDir } from './support/paths.js';
+import { sharedDir } from './support/paths.js';
+import { applyExample, desiredObjects, render, saveParent } from './support/wandb.js';
 
-const run = promisify(execFile);
 const cluster: Cluster = { bin: inject('bin'), kubeconfig: inject('kubeconfig') };
 const OPERATOR_NAMESPACE = 'e2e-percona-operator';
 const OPERATOR_POD = 'percona-xtradb-cluster-operator-0';
@@ -43,22 +41,6 @@ async function startOperator(name: string, binary: string, args: string[], env: 
     ['--mount', '--propagation', 'private', 'sh', path.join(dir, 'start.sh'), binary, ...args],
     env,
   );
-}
-
-async function render(example: string, namespace: string): Promise<Json[]> {
-  const parentFile = path.join(inject('workDir'), `operators-${example}.json`);
-  const parent = await getJson(cluster, ['wandb', 'wandb', '-n', namespace]);
-  writeFileSync(parentFile, JSON.stringify(parent));
-  const { stdout } = await run(
-    process.execPath,
-    [path.join(REPO_ROOT, 'dist/hooks/cli.js'), 'render', '-f', parentFile, '-o', 'json', '--show-secrets'],
-    { maxBuffer: 32 * 1024 * 1024 },
-  );
-  const answer = JSON.parse(stdout);
-  return [...answer.attachments, ...answer.children].map((o: Json) => ({
-    ...o,
-    metadata: { ...o.metadata, namespace },
-  }));
 }
 
 describe('the Percona XtraDB Cluster operator 1.18.0', () => {
@@ -121,13 +103,10 @@ describe('the Percona XtraDB Cluster operator 1.18.0', () => {
   ])('accepts the %s PerconaXtraDBCluster and creates the objects we name', async (example, size) => {
     const namespace = `e2e-percona-${example}`;
     await mustKubectl(cluster, ['create', 'namespace', namespace]);
-    const text = readFileSync(path.join(REPO_ROOT, `manifests/examples/${example}.yaml`), 'utf8');
-    await mustKubectl(
-      cluster,
-      ['apply', '-f', '-'],
-      text.replace(/namespace: wandb$/m, `namespace: ${namespace}`),
-    );
-    const objects = (await render(example, namespace)).filter(
+    await applyExample(cluster, example, namespace);
+    const parentFile = path.join(inject('workDir'), `operators-${example}.json`);
+    await saveParent(cluster, namespace, parentFile);
+    const objects = desiredObjects(await render(parentFile), namespace).filter(
       (o) => o.kind === 'PerconaXtraDBCluster' || (o.kind === 'Secret' && o.metadata.name.includes('mysql')),
     );
     expect(objects.map((o) => o.kind).sort()).toEqual(['PerconaXtraDBCluster', 'Secret']);
