@@ -2,6 +2,8 @@
 // JSON Schema; Kubernetes wants a *structural* OpenAPI schema, so a few constructs are rewritten.
 import { z } from 'zod';
 import { TRANSITION_RULES } from './admission.js';
+import type { Component } from './component.js';
+import { COMPONENTS } from './components/index.js';
 import { WeightsAndBiasesSpec, WeightsAndBiasesStatus } from './parent.js';
 
 type Schema = { [key: string]: unknown };
@@ -58,13 +60,14 @@ const jsonSchema = (schema: z.ZodType) =>
     z.toJSONSchema(schema, { target: 'openapi-3.0', io: 'input', unrepresentable: 'any' }),
   ) as Schema;
 
-const stateColumn = (name: string, component: string) => ({
-  name,
+/** A component's printer column: its state, under its title. */
+const stateColumn = (component: Component) => ({
+  name: component.title,
   type: 'string',
-  jsonPath: `.status.${component}Status.state`,
+  jsonPath: `.status.${component.name}Status.state`,
 });
 
-export function weightsAndBiasesCrd(): Schema {
+export function weightsAndBiasesCrd(components: readonly Component[] = COMPONENTS): Schema {
   return {
     apiVersion: 'apiextensions.k8s.io/v1',
     kind: 'CustomResourceDefinition',
@@ -90,11 +93,7 @@ export function weightsAndBiasesCrd(): Schema {
           subresources: { status: {} },
           additionalPrinterColumns: [
             { name: 'Ready', type: 'boolean', jsonPath: '.status.ready' },
-            stateColumn('MySQL', 'mysql'),
-            stateColumn('Redis', 'redis'),
-            stateColumn('Kafka', 'kafka'),
-            stateColumn('Minio', 'minio'),
-            stateColumn('ClickHouse', 'clickhouse'),
+            ...components.map(stateColumn),
             { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
           ],
           schema: {

@@ -1,5 +1,5 @@
 // The WeightsAndBiases (apps.wandb.com/v2) API: the single source of the parent schema. The CRD in
-// manifests/crd.yaml is generated from it (scripts/generate-crd.ts) and a test fails on drift.
+// manifests/crd.yaml is generated from it (scripts/manifests.ts) and a test fails on drift.
 // Field names and meanings follow the reference operator at d49cd81e (api/v2/weightsandbiases_types.go);
 // additions are marked "Addition" in their descriptions and listed in docs/decisions.md.
 import { z } from 'zod';

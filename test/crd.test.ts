@@ -4,7 +4,7 @@ import { describe, expect, test } from 'vitest';
 import { parse } from 'yaml';
 import { SIZES } from '../compositions/parent.js';
 import { PRESETS } from '../compositions/presets.js';
-import { CRD_PATH, crdYaml } from './support/crd-file.js';
+import { CRD_PATH, crdYaml } from '../scripts/manifests.js';
 import { sharedDir } from './support/shared.js';
 
 type Node = { [key: string]: unknown };
@@ -25,7 +25,7 @@ function walk(node: unknown, path: string, visit: (node: Node, path: string) => 
 }
 
 describe('manifests/crd.yaml', () => {
-  test('is exactly what the zod schema generates (run `npm run crd` after changing compositions/parent.ts)', () => {
+  test('is exactly what the zod schema generates (run `npm run manifests` after changing compositions/)', () => {
     expect(committed).toBe(crdYaml());
   });
 

@@ -18,6 +18,7 @@ import { parseAllDocuments } from 'yaml';
 import { CHILD_KINDS } from '../compositions/kube.js';
 import { WeightsAndBiasesSpec } from '../compositions/parent.js';
 import { HOOK_ROUTES } from '../hooks/app.js';
+import { CONTROLLER_PATH, compositeControllerYaml } from '../scripts/manifests.js';
 import { aParent } from './support/builders.js';
 import { assertValidAgainstCrd, validateAgainstCrd } from './support/crd-validator.js';
 
@@ -154,6 +155,11 @@ describe('every file under manifests/', () => {
 });
 
 describe('the CompositeController wandb-infra', () => {
+  test('has the childResources the component registry generates (run `npm run manifests` after adding a kind)', () => {
+    const committed = readFileSync(CONTROLLER_PATH, 'utf8');
+    expect(committed).toBe(compositeControllerYaml(committed));
+  });
+
   test('owns exactly CHILD_KINDS, each updated InPlace, and never Secrets or PersistentVolumeClaims', () => {
     const children = composite.spec.childResources as Any[];
     expect(children.map((c) => ({ apiVersion: c.apiVersion, resource: c.resource }))).toEqual(

@@ -32,7 +32,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Ajv, type ErrorObject, type Format, type SchemaObject, type ValidateFunction } from 'ajv';
 import { parseAllDocuments } from 'yaml';
-import { CRD_PATH } from './crd-file.js';
+import { CRD_PATH } from '../../scripts/manifests.js';
 import { REPO_ROOT, sharedDir, yamlFiles } from './shared.js';
 
 export type CrdValidationResult = { valid: true } | { valid: false; errors: string[] };
