@@ -2,7 +2,7 @@
 // second create fails with AlreadyExists, which Metacontroller swallows, so the second owner never sees
 // its object, and a component may be wired to another's Secret. A spec whose names meet another
 // component's, or an older parent's, is refused (InvalidSpec) before anything is created.
-import { type Component, connectionSecretName, type OwnedName } from './component.js';
+import { type Component, connectionSecretName, credentialSecrets, type OwnedName } from './component.js';
 import { COMPONENTS } from './components/index.js';
 import { isOlder, type KubeObject, type ObservedObjects, RELATED_KINDS, seniorityOf } from './kube.js';
 import type { RelatedResourceRule } from './metacontroller.js';
@@ -14,7 +14,7 @@ export function namesOf(component: Component<unknown>, spec: ResolvedSpec): Owne
   const own = component.select(spec);
   return [
     ...component.ownedNames(own),
-    ...component.credentialSecrets(own).map((name) => ({ kind: 'Secret', name })),
+    ...credentialSecrets(component, own).map((name) => ({ kind: 'Secret', name })),
     { kind: 'Secret', name: connectionSecretName(own) },
     ...component.dataVolumes(own).map((name) => ({ kind: 'PersistentVolumeClaim', name })),
   ];

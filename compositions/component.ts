@@ -60,10 +60,10 @@ export interface Component<S = unknown> {
   /** `<Title>ReportedReady` and any other findings read from the operator's status. */
   observe(context: ComponentContext<S>): Finding[];
   /**
-   * Secrets the component's custom resources reference (created by the DecoratorController). A
-   * custom resource is created only once every one of them is observed (decision 4).
+   * The Secrets the DecoratorController keeps for the component (decision 4): credentials its custom
+   * resources reference, the connection details, and records the data needs.
    */
-  credentialSecrets(spec: S): string[];
+  readonly secrets: ComponentSecrets<S>;
   /**
    * Present when the data on the volumes needs this component's Secrets (MinIO encrypts its IAM data
    * with the root credentials; Kafka's volumes carry the cluster ID recorded in a Secret). Those
@@ -107,6 +107,57 @@ export interface Component<S = unknown> {
    */
   deletionProgress?(object: KubeObject): DeletionProgress;
 }
+
+/** A credential Secret: the keys generated once, and how to extend or read them back. */
+export interface CredentialSecret {
+  readonly name: string;
+  readonly generated: readonly string[];
+  /** Keys computed from the generated values (MinIO's `config.env`). */
+  readonly derive?: (values: Readonly<Record<string, string>>) => Record<string, string>;
+  /** Reads a generated value back from a Secret written in another layout (e.g. by the reference). */
+  readonly recover?: (data: unknown, key: string) => string | undefined;
+}
+
+/** What a component's connection details and records are built from. */
+export interface ConnectionInput {
+  readonly namespace: string;
+  readonly related: ObservedObjects;
+  /** Our Secrets as observed: attachments first, else a same-named Secret that outlived a parent. */
+  readonly observedSecret: (name: string) => KubeObject | undefined;
+  /** Credential values by Secret name and key. */
+  readonly credentials: Readonly<Record<string, Readonly<Record<string, string>>>>;
+}
+
+/** A component's Secrets, kept by the DecoratorController (compositions/secrets.ts). */
+export interface ComponentSecrets<S> {
+  /** The custom resources whose existence keeps the Secrets, and whose status feeds the connection. */
+  sources(spec: S): Array<{ ref: KindRef; name: string }>;
+  /**
+   * Secrets the custom resources reference. A custom resource is created only once every one of them
+   * is observed (decision 4).
+   */
+  credentials(spec: S): CredentialSecret[];
+  /**
+   * Connection Secret data (the reference's keys), or undefined while the operator has not yet
+   * reported what it needs (e.g. Percona's `status.host`).
+   */
+  connection(spec: S, input: ConnectionInput): Record<string, string> | undefined;
+  /** Facts about the data that must outlive the parent with it (the Kafka cluster ID). */
+  records?(spec: S, input: ConnectionInput): Array<{ name: string; data: Record<string, string> }>;
+  /** Names of the record Secrets, to read them back after a parent is re-created. */
+  recordNames?(spec: S): string[];
+}
+
+/** The names of the credential Secrets a component's custom resources reference. */
+export const credentialSecrets = <S>(component: Component<S>, spec: S): string[] =>
+  component.secrets.credentials(spec).map(({ name }) => name);
+
+/** A Service's cluster-local host name. */
+export const serviceHost = (name: string, namespace: string) => `${name}.${namespace}.svc.cluster.local`;
+
+/** userinfo for a URL: percent-encoded as RFC 3986 requires (not query encoding: a space is %20). */
+export const userinfo = (user: string, password: string) =>
+  `${encodeURIComponent(user)}:${encodeURIComponent(password)}`;
 
 /** What an operator's status says about a child being deleted (`describeTermination`). */
 export interface DeletionProgress {

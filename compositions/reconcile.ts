@@ -6,6 +6,7 @@ import {
   type ComponentContext,
   carriesPolicy,
   connectionSecretName,
+  credentialSecrets,
   type RetentionPlan,
 } from './component.js';
 import { COMPONENTS } from './components/index.js';
@@ -167,9 +168,9 @@ function write(b: Bound, previous: PreviousStatus, now: string): ComponentResult
   const spec = context.spec as { name: string };
   // A custom resource that references a credential Secret is created only once that Secret is
   // observed; one that exists is always kept (decision 4).
-  const missingSecrets = component
-    .credentialSecrets(context.spec)
-    .filter((name) => !context.related.has(RELATED_KINDS.Secret, name));
+  const missingSecrets = credentialSecrets(component, context.spec).filter(
+    (name) => !context.related.has(RELATED_KINDS.Secret, name),
+  );
   const children: Child[] = [];
   const findings: Finding[] = [];
   for (const child of b.desired()) {
@@ -568,7 +569,7 @@ export function customize(request: CustomizeRequest): CustomizeResponse {
   );
   // Our Secrets, by name: credentials gate the custom resources, connection Secrets feed ConnectionInfo.
   const secretNames = enabled.flatMap(({ component, own }) => [
-    ...component.credentialSecrets(own),
+    ...credentialSecrets(component, own),
     connectionSecretName(own),
   ]);
   return {

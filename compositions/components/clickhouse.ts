@@ -9,6 +9,7 @@ import {
   carriesPolicy,
   childLabels,
   namesOfKind,
+  userinfo,
 } from '../component.js';
 import type { Finding } from '../conditions.js';
 import { withField } from '../freeze.js';
@@ -316,7 +317,23 @@ export const clickhouse: Component<ResolvedClickHouse> = {
     if (chk) findings.push(keeperReportedReady(chk));
     return findings;
   },
-  credentialSecrets: (spec) => [credentialsSecretName(spec)],
+  secrets: {
+    sources: (spec) => [{ ref: CHI, name: installationName(spec) }],
+    credentials: (spec) => [{ name: credentialsSecretName(spec), generated: ['password'] }],
+    connection: (spec, { related, credentials }) => {
+      const host = stringField(related.get(CHI, installationName(spec)), 'status', 'endpoint');
+      const password = credentials[credentialsSecretName(spec)]?.password;
+      if (!host || !password) return undefined;
+      return {
+        url: `clickhouse://${userinfo(APP_USER, password)}@${host}:8123/default`,
+        Host: host,
+        Port: '8123',
+        User: APP_USER,
+        Password: password,
+        Database: 'default',
+      };
+    },
+  },
   // infra-crds §2.3: the installation's Service, the cluster's, one per host (named as its StatefulSet)
   // and the Keeper's.
   ownedNames: (spec) => [

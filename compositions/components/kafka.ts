@@ -9,6 +9,7 @@ import {
   carriesPolicy,
   childLabels,
   namesOfKind,
+  serviceHost,
 } from '../component.js';
 import { type Finding, Reasons, worstState } from '../conditions.js';
 import { decodeData } from '../credentials.js';
@@ -352,7 +353,29 @@ export const kafka: Component<ResolvedKafka> = {
       reportedReady(cluster, observed.get(NODE_POOL, nodePoolName(spec)), nodePoolName(spec)),
     ];
   },
-  credentialSecrets: () => [],
+  secrets: {
+    sources: (spec) => [{ ref: KAFKA, name: kafkaName(spec) }],
+    credentials: () => [],
+    connection: (spec, { namespace, related }) => {
+      const host = serviceHost(`${kafkaName(spec)}-kafka-bootstrap`, namespace);
+      const clusterId = stringField(related.get(KAFKA, kafkaName(spec)), 'status', 'clusterId');
+      return {
+        url: `kafka://${host}:9092`,
+        Host: host,
+        Port: '9092',
+        ...(clusterId ? { ClusterID: clusterId } : {}),
+      };
+    },
+    // The ID Strimzi reports is the one on the volumes; until it reports one, keep what was recorded.
+    records: (spec, { related, observedSecret }) => {
+      const name = clusterIdSecretName(spec);
+      const clusterId =
+        stringField(related.get(KAFKA, kafkaName(spec)), 'status', 'clusterId') ||
+        decodeData(observedSecret(name)?.data, 'clusterId');
+      return clusterId ? [{ name, data: { clusterId } }] : [];
+    },
+    recordNames: (spec) => [clusterIdSecretName(spec)],
+  },
   // The recorded cluster ID must outlive the parent with the volumes that carry it.
   dataNeedsSecrets: {
     deleteVolumes: (spec, namespace) =>

@@ -1,7 +1,15 @@
 // MinIO through the MinIO operator v7.1: one Tenant `<name>` with one pool `<name>-pool`.
 // CRD: shared/crds/minio/minio.min.io_tenants.yaml; reference §5.3, infra-crds §3.
-import { type Component, type ComponentContext, childLabels, namesOfKind } from '../component.js';
+import {
+  type Component,
+  type ComponentContext,
+  childLabels,
+  namesOfKind,
+  serviceHost,
+  userinfo,
+} from '../component.js';
 import type { Finding } from '../conditions.js';
+import { decodeData } from '../credentials.js';
 import {
   CHILD_KINDS,
   type Child,
@@ -25,6 +33,7 @@ export const MINIO_IMAGE = 'quay.io/minio/minio:RELEASE.2025-04-08T15-41-24Z';
 
 /** The reference's hard-coded bucket; W&B connection URLs name it, so it stays. */
 export const BUCKET = 'bucket';
+const REGION = 'us-east-1';
 
 /** Label Metacontroller puts on every child of a parent (generateSelector). */
 const CONTROLLER_UID_LABEL = 'controller-uid';
@@ -322,7 +331,39 @@ export const minio: Component<ResolvedMinio> = {
     const observedTenant = context.observed.get(TENANT, tenantName(context.spec));
     return observedTenant ? [reportedReady(observedTenant)] : [];
   },
-  credentialSecrets: (spec) => [configSecretName(spec)],
+  secrets: {
+    sources: (spec) => [{ ref: TENANT, name: tenantName(spec) }],
+    credentials: (spec) => [
+      {
+        name: configSecretName(spec),
+        generated: ['rootPassword'],
+        // MinIO reads only config.env; the password is also kept under its own key so it is read
+        // back exactly, whatever the user name or browser setting become.
+        derive: ({ rootPassword = '' }) => ({
+          'config.env': [
+            `export MINIO_ROOT_USER="${spec.rootUser}"`,
+            `export MINIO_ROOT_PASSWORD="${rootPassword}"`,
+            `export MINIO_BROWSER="${spec.browser}"`,
+            '',
+          ].join('\n'),
+        }),
+        // The reference operator kept the password only inside config.env.
+        recover: (data) =>
+          /MINIO_ROOT_PASSWORD="?([^"\n]*)"?/.exec(decodeData(data, 'config.env') ?? '')?.[1],
+      },
+    ],
+    connection: (spec, { namespace, credentials }) => {
+      const password = credentials[configSecretName(spec)]?.rootPassword;
+      if (!password) return undefined;
+      const host = serviceHost(`${tenantName(spec)}-hl`, namespace);
+      return {
+        url: `s3://${userinfo(spec.rootUser, password)}@${host}:9000/${BUCKET}?tls=true`,
+        Host: host,
+        Port: '9000',
+        Region: REGION,
+      };
+    },
+  },
   // The root credentials encrypt the IAM data on the volumes.
   dataNeedsSecrets: { deleteVolumes },
   // infra-crds §3.5: the Services `minio`, `<tenant>-hl`, `<tenant>-console`, the auto-cert TLS Secret

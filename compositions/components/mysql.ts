@@ -8,6 +8,7 @@ import {
   carriesPolicy,
   childLabels,
   namesOfKind,
+  userinfo,
 } from '../component.js';
 import type { Finding } from '../conditions.js';
 import { CHILD_KINDS, type Child, type KubeObject, numberField, range, stringField } from '../kube.js';
@@ -175,7 +176,24 @@ export const mysql: Component<ResolvedMySQL> = {
     const pxc = observed.get(PXC, clusterName(spec));
     return pxc ? [reportedReady(pxc)] : [];
   },
-  credentialSecrets: (spec) => [passwordSecretName(spec)],
+  secrets: {
+    sources: (spec) => [{ ref: PXC, name: clusterName(spec) }],
+    credentials: (spec) => [{ name: passwordSecretName(spec), generated: ['password'] }],
+    connection: (spec, { related, credentials }) => {
+      const host = stringField(related.get(PXC, clusterName(spec)), 'status', 'host');
+      const password = credentials[passwordSecretName(spec)]?.password;
+      if (!host || !password) return undefined;
+      // The application connects as its own user (the reference used root).
+      return {
+        url: `mysql://${userinfo(APP_USER, password)}@${host}:3306/${APP_DATABASE}`,
+        Host: host,
+        Port: '3306',
+        User: APP_USER,
+        Password: password,
+        Database: APP_DATABASE,
+      };
+    },
+  },
   // infra-crds §5.3–5.5: StatefulSets and Services `<cluster>-pxc` and `<cluster>-proxysql` (the
   // endpoints of status.host), and the Secrets Percona creates and deletes with its purge finalizer.
   ownedNames: (spec) => {

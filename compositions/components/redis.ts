@@ -8,6 +8,8 @@ import {
   carriesPolicy,
   childLabels,
   namesOfKind,
+  serviceHost,
+  userinfo,
 } from '../component.js';
 import type { Finding } from '../conditions.js';
 import { withField } from '../freeze.js';
@@ -291,7 +293,33 @@ export const redis: Component<ResolvedRedis> = {
     );
     return [reportedReady(spec, statefulSets, replicationCr)];
   },
-  credentialSecrets: (spec) => [credentialsSecretName(spec)],
+  secrets: {
+    sources: (spec) =>
+      spec.sentinel
+        ? [
+            { ref: SENTINEL, name: sentinelName(spec) },
+            { ref: REPLICATION, name: replicationName(spec) },
+          ]
+        : [{ ref: REDIS, name: standaloneName(spec) }],
+    credentials: (spec) => [{ name: credentialsSecretName(spec), generated: ['password'] }],
+    connection: (spec, { namespace, credentials }) => {
+      const password = credentials[credentialsSecretName(spec)]?.password;
+      if (!password) return undefined;
+      const host = serviceHost(
+        spec.sentinel ? `${sentinelName(spec)}-sentinel` : standaloneName(spec),
+        namespace,
+      );
+      const port = spec.sentinel ? '26379' : '6379';
+      const master = spec.sentinel ? `?master=${encodeURIComponent(spec.masterName)}` : '';
+      return {
+        url: `redis://${userinfo('', password)}@${host}:${port}${master}`,
+        Host: host,
+        Port: port,
+        Password: password,
+        ...(spec.sentinel ? { MasterName: spec.masterName } : {}),
+      };
+    },
+  },
   // infra-crds §4.5: each StatefulSet gets Services `<name>`, `<name>-headless` and `<name>-additional`;
   // a replication also `<name>-master` and `<name>-replica`.
   ownedNames: (spec) => {

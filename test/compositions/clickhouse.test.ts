@@ -1,4 +1,5 @@
 import { describe, expect, test } from 'vitest';
+import { credentialSecrets } from '../../compositions/component.js';
 import {
   clickhouse,
   credentialsSecretName,
@@ -355,7 +356,7 @@ describe('clickhouse', () => {
 
   test('credentialSecrets → the credentials Secret; relatedRules → none', () => {
     const { spec } = contextFor(clickhouse, DEV);
-    expect(clickhouse.credentialSecrets(spec)).toEqual([credentialsSecretName(spec)]);
+    expect(credentialSecrets(clickhouse, spec)).toEqual([credentialsSecretName(spec)]);
     expect(credentialsSecretName(spec)).toBe('wandb-ch-credentials');
     expect(clickhouse.relatedRules(spec, 'wandb')).toEqual([]);
   });

@@ -1,4 +1,5 @@
 import { describe, expect, test } from 'vitest';
+import { credentialSecrets } from '../../compositions/component.js';
 import { kafka, kafkaName, nodePoolName } from '../../compositions/components/kafka.js';
 import type { Child, KubeObject } from '../../compositions/kube.js';
 import { aSecret, contextFor, observedObject } from '../support/builders.js';
@@ -389,7 +390,7 @@ describe('kafka', () => {
 
   test('no credential Secrets; related: the data PVCs and the cluster-ID Secret, by name, in the parent namespace', () => {
     const { spec } = contextFor(kafka, SMALL);
-    expect(kafka.credentialSecrets(spec)).toEqual([]);
+    expect(credentialSecrets(kafka, spec)).toEqual([]);
     expect(kafka.relatedRules(spec, 'wandb')).toEqual([
       {
         apiVersion: 'v1',

@@ -1,4 +1,5 @@
 import { describe, expect, test } from 'vitest';
+import { credentialSecrets } from '../../compositions/component.js';
 import {
   BUCKET,
   MINIO_IMAGE,
@@ -140,7 +141,7 @@ describe('minio', () => {
 
     test('credential Secret → the config Secret the Tenant references', () => {
       const context = contextFor(minio, DEV);
-      expect(minio.credentialSecrets(context.spec)).toEqual(['wandb-minio-config']);
+      expect(credentialSecrets(minio, context.spec)).toEqual(['wandb-minio-config']);
     });
   });
 

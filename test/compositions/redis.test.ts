@@ -1,4 +1,5 @@
 import { describe, expect, test } from 'vitest';
+import { credentialSecrets } from '../../compositions/component.js';
 import {
   EXPORTER_IMAGE,
   REDIS_IMAGE,
@@ -161,7 +162,7 @@ describe('redis', () => {
     });
 
     test('credential Secret → the password Secret the CRs reference', () => {
-      expect(redis.credentialSecrets(contextFor(redis, SMALL).spec)).toEqual(['wandb-redis-credentials']);
+      expect(credentialSecrets(redis, contextFor(redis, SMALL).spec)).toEqual(['wandb-redis-credentials']);
     });
   });
 
