@@ -10,6 +10,8 @@ export type ErrorCode =
   | 'PayloadTooLarge'
   | 'Unauthorized'
   | 'NotFound'
+  /** The hook's answer failed its checks: our bug, and nothing is sent (handlers.ts). */
+  | 'InvalidResponse'
   | 'Internal';
 
 const STATUS: Record<ErrorCode, number> = {
@@ -19,6 +21,7 @@ const STATUS: Record<ErrorCode, number> = {
   PayloadTooLarge: 413,
   Unauthorized: 401,
   NotFound: 404,
+  InvalidResponse: 500,
   Internal: 500,
 };
 
@@ -66,7 +69,8 @@ function jsonPosition(error: unknown): string {
 export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (error, _request, response, _next) => {
     const known = error instanceof HookError ? error : fromBodyParser(error);
-    if (known) {
+    // A server fault is logged in full and answered generically.
+    if (known && known.status < 500) {
       response.status(known.status).json({ code: known.code, message: oneLine(known.message) });
       return;
     }

@@ -26,13 +26,14 @@ import {
   COMPOSITE_FINALIZER,
   CONTROLLER_UID_LABEL,
   CompositeControllerEmulator,
+  ControllerError,
   callCompositeHook,
   callDecoratorHook,
   DecoratorControllerEmulator,
   desiredChildren,
-  HookError,
   manageChildren,
 } from './emulator/metacontroller.js';
+import { HookError } from './errors.js';
 
 // ---- CLI plumbing (shared with simulate) -------------------------------------------------------
 
@@ -462,7 +463,12 @@ export function reportError(command: string, error: unknown, usage: string, io: 
     io.stderr(`wandb-hooks ${command}: ${error.message}\n\n${usage}`);
     return 2;
   }
-  if (error instanceof InputError || error instanceof HookError || error instanceof ApiError) {
+  if (
+    error instanceof InputError ||
+    error instanceof HookError ||
+    error instanceof ControllerError ||
+    error instanceof ApiError
+  ) {
     io.stderr(`wandb-hooks ${command}: ${error.message}\n`);
     return 1;
   }

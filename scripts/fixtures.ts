@@ -6,7 +6,6 @@
 import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseAllDocuments, parse as parseYaml } from 'yaml';
-import { checkCompositeResponse, checkDecoratorResponse } from '../compositions/checks.js';
 import { LAST_APPLIED_ANNOTATION } from '../compositions/freeze.js';
 import { canonicalJson, stableHash } from '../compositions/hash.js';
 import {
@@ -18,16 +17,10 @@ import {
   RELATED_KINDS,
   sameKind,
 } from '../compositions/kube.js';
-import {
-  CompositeSyncRequest,
-  CustomizeRequest,
-  DecoratorSyncRequest,
-  type RelatedResourceRule,
-} from '../compositions/metacontroller.js';
-import { customize, reconcile } from '../compositions/reconcile.js';
-import { customizeSecrets, syncSecrets } from '../compositions/secrets.js';
+import type { RelatedResourceRule } from '../compositions/metacontroller.js';
 import type { Obj } from '../hooks/emulator/cluster.js';
 import { applyUpdate, controllerRef, goJson, objectMap } from '../hooks/emulator/metacontroller.js';
+import { compositeHook, customizeHook, secretsCustomizeHook, secretsSyncHook } from '../hooks/handlers.js';
 import { seededRandom } from '../test/support/app.js';
 import { NOW, PARENT_UID } from '../test/support/builders.js';
 import { validateAgainstCrd } from '../test/support/crd-validator.js';
@@ -400,9 +393,7 @@ function manageChildren(
 
 function compositeRequest(cluster: Cluster, parentName = PARENT_NAME): Json {
   const parent = cluster.must(WANDB, parentName);
-  const rules = customize(
-    CustomizeRequest.parse({ controller: COMPOSITE_CONTROLLER, parent }),
-  ).relatedResources;
+  const rules = customizeHook({ controller: COMPOSITE_CONTROLLER, parent }).body.relatedResources;
   const children = cluster
     .list()
     .filter(
@@ -424,10 +415,7 @@ function compositeRequest(cluster: Cluster, parentName = PARENT_NAME): Json {
 /** One composite sync (or finalize) pass, applied as Metacontroller applies it; returns the request. */
 function compositeSync(cluster: Cluster, parentName = PARENT_NAME): Json {
   const request = compositeRequest(cluster, parentName);
-  const parsed = CompositeSyncRequest.parse(request);
-  const result = reconcile(parsed, { now: cluster.now });
-  const problems = checkCompositeResponse(result, NAMESPACE);
-  if (problems.length > 0) throw new Error(`invalid composite response: ${problems.join('; ')}`);
+  const { body: result } = compositeHook(request, { now: cluster.now });
 
   const parent = cluster.must(WANDB, parentName);
   const finalizers = parent.metadata.finalizers ?? [];
@@ -466,9 +454,7 @@ const attachmentsOf = (cluster: Cluster, parent: Obj) =>
 
 function decoratorRequest(cluster: Cluster, parentName = PARENT_NAME): Json {
   const parent = cluster.must(WANDB, parentName);
-  const rules = customizeSecrets(
-    CustomizeRequest.parse({ controller: DECORATOR_CONTROLLER, parent }),
-  ).relatedResources;
+  const rules = secretsCustomizeHook({ controller: DECORATOR_CONTROLLER, parent }).body.relatedResources;
   const attachments = attachmentsOf(cluster, parent);
   for (const object of cluster.list()) assertValid(object);
   return {
@@ -482,10 +468,7 @@ function decoratorRequest(cluster: Cluster, parentName = PARENT_NAME): Json {
 
 function decoratorSync(cluster: Cluster, parentName = PARENT_NAME): Json {
   const request = decoratorRequest(cluster, parentName);
-  const parsed = DecoratorSyncRequest.parse(request);
-  const result = syncSecrets(parsed, { random: cluster.random });
-  const problems = checkDecoratorResponse(result, NAMESPACE);
-  if (problems.length > 0) throw new Error(`invalid secrets response: ${problems.join('; ')}`);
+  const { body: result } = secretsSyncHook(request, { random: cluster.random });
   const parent = cluster.must(WANDB, parentName);
   const attached = attachmentsOf(cluster, parent);
   manageChildren(cluster, parent, attached, result.attachments, (child) => ({

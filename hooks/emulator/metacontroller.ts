@@ -2,22 +2,17 @@
 // CompositeController (generateSelector, finalize hook, customize) and a DecoratorController that
 // call the production hook functions exactly as the HTTP handlers do, through the same request
 // schemas and response checks, and apply the answers with dynamic-apply's three-way merge.
-import { checkCompositeResponse, checkDecoratorResponse, kindsIn } from '../../compositions/checks.js';
 import type { RandomSource } from '../../compositions/credentials.js';
 import { LAST_APPLIED_ANNOTATION } from '../../compositions/freeze.js';
-import { formatIssues } from '../../compositions/issues.js';
 import { CHILD_KINDS, RELATED_KINDS } from '../../compositions/kube.js';
-import {
+import type {
   CompositeSyncRequest,
-  type CompositeSyncResponse,
-  CustomizeRequest,
-  CustomizeResponse,
+  CompositeSyncResponse,
   DecoratorSyncRequest,
-  type DecoratorSyncResponse,
-  type RelatedResourceRule,
+  DecoratorSyncResponse,
+  RelatedResourceRule,
 } from '../../compositions/metacontroller.js';
-import { customize, reconcile } from '../../compositions/reconcile.js';
-import { customizeSecrets, syncSecrets } from '../../compositions/secrets.js';
+import { compositeHook, customizeHook, secretsCustomizeHook, secretsSyncHook } from '../handlers.js';
 import {
   type Clock,
   type Cluster,
@@ -85,60 +80,33 @@ function webhook(path: string) {
   };
 }
 
-export class HookError extends Error {}
+/** A failure of Metacontroller itself (discovery, apply, selector), not of a hook. */
+export class ControllerError extends Error {}
 
-// ---- hook calls: the HTTP handlers' steps, without HTTP ----------------------------------------
-
-function parseRequest<T>(
-  schema: {
-    safeParse(v: unknown): { success: true; data: T } | { success: false; error: import('zod').ZodError };
-  },
-  request: unknown,
-  hook: string,
-): T {
-  const parsed = schema.safeParse(wire(request));
-  if (!parsed.success) {
-    throw new HookError(
-      `the emulated ${hook} request is not a Metacontroller request: ${formatIssues(parsed.error, 'body').join('; ')}`,
-    );
-  }
-  return parsed.data;
-}
+// ---- hook calls: the HTTP handlers' pipeline (hooks/handlers.ts), with the wire's JSON round trip
 
 export function callCompositeHook(
   request: unknown,
   now: string,
 ): { request: CompositeSyncRequest; response: CompositeSyncResponse } {
-  const parsed = parseRequest(CompositeSyncRequest, request, 'sync');
-  const hook = parsed.finalizing ? 'finalize' : 'sync';
-  const body = reconcile(parsed, { now });
-  const problems = checkCompositeResponse(body, parsed.parent.metadata.namespace, kindsIn(parsed.children));
-  if (problems.length > 0) throw new HookError(`invalid ${hook} response: ${problems.join('; ')}`);
-  return { request: parsed, response: wire(body) as CompositeSyncResponse };
+  const answer = compositeHook(wire(request), { now });
+  return { request: answer.request, response: wire(answer.body) as CompositeSyncResponse };
 }
 
 export function callDecoratorHook(
   request: unknown,
   random: RandomSource,
 ): { request: DecoratorSyncRequest; response: DecoratorSyncResponse } {
-  const parsed = parseRequest(DecoratorSyncRequest, request, 'secrets-sync');
-  const body = syncSecrets(parsed, { random });
-  const problems = checkDecoratorResponse(body, parsed.object.metadata.namespace);
-  if (problems.length > 0) throw new HookError(`invalid secrets-sync response: ${problems.join('; ')}`);
-  return { request: parsed, response: wire(body) as DecoratorSyncResponse };
+  const answer = secretsSyncHook(wire(request), { random });
+  return { request: answer.request, response: wire(answer.body) as DecoratorSyncResponse };
 }
 
 export function callCustomizeHook(
   request: unknown,
   which: 'customize' | 'secrets-customize',
 ): RelatedResourceRule[] {
-  const parsed = parseRequest(CustomizeRequest, request, which);
-  const body = CustomizeResponse.parse(
-    wire(which === 'customize' ? customize(parsed) : customizeSecrets(parsed)),
-  );
-  const foreign = body.relatedResources.filter((rule) => rule.namespace !== parsed.parent.metadata.namespace);
-  if (foreign.length > 0) throw new HookError(`${which} returned a rule outside the parent namespace`);
-  return body.relatedResources;
+  const hook = which === 'customize' ? customizeHook : secretsCustomizeHook;
+  return wire(hook(wire(request)).body).relatedResources;
 }
 
 // ---- related objects ---------------------------------------------------------------------------
@@ -149,10 +117,12 @@ export function selectRelated(cluster: Cluster, rules: readonly RelatedResourceR
   for (const rule of rules) {
     const kind = kindByResource(rule.apiVersion, rule.resource);
     if (!kind)
-      throw new HookError(`discovery: can't find resource ${rule.resource} in apiVersion ${rule.apiVersion}`);
+      throw new ControllerError(
+        `discovery: can't find resource ${rule.resource} in apiVersion ${rule.apiVersion}`,
+      );
     const names = rule.names ?? [];
     if (names.length > 0 && rule.labelSelector !== undefined) {
-      throw new HookError('related rule cannot have both names and labelSelector specified');
+      throw new ControllerError('related rule cannot have both names and labelSelector specified');
     }
     const inScope = cluster.list(
       kind.apiVersion,
@@ -182,10 +152,10 @@ const isMap = (v: Json): v is Record<string, Json> =>
 export function merge(destination: Json, lastApplied: Json, desired: Json, path = ''): Json {
   if (isMap(destination)) {
     if (lastApplied !== null && lastApplied !== undefined && !isMap(lastApplied)) {
-      throw new HookError(`lastApplied${path}: expecting an object`);
+      throw new ControllerError(`lastApplied${path}: expecting an object`);
     }
     if (desired !== null && desired !== undefined && !isMap(desired)) {
-      throw new HookError(`desired${path}: expecting an object, got ${JSON.stringify(desired)}`);
+      throw new ControllerError(`desired${path}: expecting an object, got ${JSON.stringify(desired)}`);
     }
     return mergeObject(
       destination,
@@ -196,10 +166,10 @@ export function merge(destination: Json, lastApplied: Json, desired: Json, path 
   }
   if (Array.isArray(destination)) {
     if (lastApplied !== null && lastApplied !== undefined && !Array.isArray(lastApplied)) {
-      throw new HookError(`lastApplied${path}: expecting a list`);
+      throw new ControllerError(`lastApplied${path}: expecting a list`);
     }
     if (desired !== null && desired !== undefined && !Array.isArray(desired)) {
-      throw new HookError(`desired${path}: expecting a list, got ${JSON.stringify(desired)}`);
+      throw new ControllerError(`desired${path}: expecting a list, got ${JSON.stringify(desired)}`);
     }
     return mergeArray(
       destination,
@@ -293,7 +263,9 @@ export function applyUpdate(observed: Obj, desired: Obj): Obj {
     try {
       lastApplied = JSON.parse(text);
     } catch {
-      throw new HookError(`${describe(observed)}: can't unmarshal the ${LAST_APPLIED_ANNOTATION} annotation`);
+      throw new ControllerError(
+        `${describe(observed)}: can't unmarshal the ${LAST_APPLIED_ANNOTATION} annotation`,
+      );
     }
   }
   const update = clone(desired);
@@ -618,7 +590,7 @@ export function desiredChildren(children: readonly unknown[], parent: Obj): Obj[
     if (labels[CONTROLLER_UID_LABEL] === undefined) labels[CONTROLLER_UID_LABEL] = uid;
     object.metadata.labels = labels;
     if (labels[CONTROLLER_UID_LABEL] !== uid) {
-      throw new HookError(`labels on desired child ${describe(object)} don't match parent selector`);
+      throw new ControllerError(`labels on desired child ${describe(object)} don't match parent selector`);
     }
     return object;
   });

@@ -1,0 +1,53 @@
+// The hook pipeline (hooks/handlers.ts) that the app, render, the simulator and the fixtures share.
+import { describe, expect, test } from 'vitest';
+import { HookError } from '../hooks/errors.js';
+import { compositeHook, finalizeHook, HOOKS, secretsSyncHook, syncHook } from '../hooks/handlers.js';
+import { seededRandom } from './support/app.js';
+import { aParent, NOW, observedObject, syncRequest } from './support/builders.js';
+
+const mysqlParent = () => aParent({ mysql: { enabled: true } });
+
+describe('hook pipeline', () => {
+  test('a child of a kind the controller declared beyond ours is kept, not refused', () => {
+    // The fixtures script's copy checked responses without the request's kinds and refused this.
+    const extra = observedObject({
+      apiVersion: 'example.com/v1',
+      kind: 'Widget',
+      metadata: { name: 'wandb-widget' },
+    });
+    const answer = syncHook(syncRequest(mysqlParent(), { children: [extra] }), { now: NOW });
+    expect(answer.body.children).toContainEqual(expect.objectContaining({ kind: 'Widget' }));
+  });
+
+  test('a body that is not the request is a 422 naming the route it came to', () => {
+    const call = () => finalizeHook({ hello: 'world' }, { now: NOW });
+    expect(call).toThrow(HookError);
+    expect(call).toThrow(/^not a Metacontroller finalize request: /);
+    try {
+      call();
+    } catch (error) {
+      expect((error as HookError).status).toBe(422);
+    }
+  });
+
+  test('compositeHook picks sync or finalize from the request, as Metacontroller picks the URL', () => {
+    const finalizing = compositeHook(syncRequest(mysqlParent(), { finalizing: true }), { now: NOW });
+    expect(finalizing.log).toHaveProperty('finalized');
+    const syncing = compositeHook(syncRequest(mysqlParent()), { now: NOW });
+    expect(syncing.log).not.toHaveProperty('finalized');
+  });
+
+  test('the decorator hook logs the parent and counts', () => {
+    const parent = mysqlParent();
+    const answer = secretsSyncHook(
+      { controller: {}, object: parent, attachments: {}, related: {} },
+      { random: seededRandom(7) },
+    );
+    expect(answer.outcome).toBe('ok');
+    expect(answer.log).toMatchObject({ observed: 0, attachments: answer.body.attachments.length });
+  });
+
+  test('every route has one handler', () => {
+    expect(new Set(HOOKS.map((h) => h.route)).size).toBe(HOOKS.length);
+  });
+});
