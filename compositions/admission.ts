@@ -1,15 +1,16 @@
 // The CRD's transition rules (CEL `x-kubernetes-validations`): the edits the operators cannot carry
 // out, refused at admission (decision 2). Each rule compares what takes effect, resolved as
 // resolveSpec (presets.ts) resolves it: an unset or zero field is the size's preset (the literals
-// are generated from PRESETS, so the rules cannot drift from them), quantities compare as
+// are generated from the component's presets, so the rules cannot drift from them), quantities compare as
 // quantities, and a component counts only while it runs on both sides (an absent block is
 // `enabled: false`). The rules sit on the object's root: a rule on a nested field does not run when
 // the old object lacks that field, and the root is the one node both sides of every update have.
+// Each component declares its own rules (`transitions`) with the builders below.
 // test/cel runs them with Kubernetes' own CEL validator and cost estimates.
-import { type ComponentName, DEFAULT_SIZE, SIZES, type Size } from './parent.js';
-import { PRESETS } from './presets.js';
+import type { Component, Preset } from './component.js';
+import { DEFAULT_SIZE, SIZES, type Size } from './schema.js';
 
-type Side = 'self' | 'oldSelf';
+export type Side = 'self' | 'oldSelf';
 
 export interface ValidationRule {
   readonly rule: string;
@@ -47,26 +48,34 @@ function presetList(text: (size: Size) => string): string {
     : SIZES.map((s, i) => `${s} ${values[i]}`).join(', ');
 }
 
-const enabled = (side: Side, component: ComponentName) =>
-  `${optional(side, component, 'enabled')}.orValue(false)`;
+const enabled = (side: Side, component: string) => `${optional(side, component, 'enabled')}.orValue(false)`;
+
+/** A component's name and presets: what its rules read (the component itself is not built yet). */
+export interface RuleOwner<P extends Preset = Preset> {
+  readonly name: string;
+  readonly presets: Readonly<Record<Size, P>>;
+}
+
+/** A field of the component's spec as CEL: the user's value, else the size's preset. */
+export const presetField =
+  <P extends Preset>(component: RuleOwner<P>, path: readonly string[], presetOf: (p: P) => string) =>
+  (side: Side): string =>
+    `${optional(side, component.name, ...path)}.orValue(${preset(side, (s) => presetOf(component.presets[s]))})`;
 
 // An empty storageSize or a zero replica count means the preset, as in resolveSpec.
-const storageSize = (component: ComponentName) => (side: Side) =>
-  `(${optional(side, component, 'storageSize')}.orValue('') != '' ? ${side}.spec.${component}.storageSize : ` +
-  `${preset(side, (s) => `'${PRESETS[s][component].storageSize}'`)})`;
+export const storageSize = (component: RuleOwner) => (side: Side) =>
+  `(${optional(side, component.name, 'storageSize')}.orValue('') != '' ? ${side}.spec.${component.name}.storageSize : ` +
+  `${preset(side, (s) => `'${component.presets[s].storageSize}'`)})`;
 
-const replicas = (component: 'mysql' | 'kafka' | 'minio') => (side: Side) =>
-  `(${optional(side, component, 'replicas')}.orValue(0) > 0 ? ${side}.spec.${component}.replicas : ` +
-  `${preset(side, (s) => String(PRESETS[s][component].replicas))})`;
+export const replicas = (component: RuleOwner) => (side: Side) =>
+  `(${optional(side, component.name, 'replicas')}.orValue(0) > 0 ? ${side}.spec.${component.name}.replicas : ` +
+  `${preset(side, (s) => String(component.presets[s].replicas))})`;
 
-const sentinel = (side: Side) =>
-  `${optional(side, 'redis', 'sentinel', 'enabled')}.orValue(${preset(side, (s) => String(PRESETS[s].redis.sentinel))})`;
-
-interface Transition {
+export interface Transition {
   /** The field as the user writes it, e.g. `mysql.storageSize`. */
   readonly field: string;
   /** The component that must run on both sides for the rule to apply; none for `size`. */
-  readonly component?: ComponentName;
+  readonly component?: string;
   readonly resolved: (side: Side) => string;
   /** CEL over the resolved old and new values: true when the edit may be carried out. */
   readonly allowed: (old: string, now: string) => string;
@@ -81,98 +90,35 @@ interface Transition {
 
 // A value that is not a quantity (written before the CRD had a pattern) is left to the pattern and
 // the hook: a rule that failed on it would refuse every later update, even removing a finalizer.
-const quantities = (compare: string) => (old: string, now: string) =>
+export const quantities = (compare: string) => (old: string, now: string) =>
   `!isQuantity(${old}) || !isQuantity(${now}) || quantity(${now}).compareTo(quantity(${old})) ${compare} 0`;
 
-const storagePresets = (component: ComponentName) => presetList((s) => PRESETS[s][component].storageSize);
-const replicaPresets = (component: 'mysql' | 'kafka' | 'minio') =>
-  presetList((s) => String(PRESETS[s][component].replicas));
+/** What an unset preset field means, for a rule's message. */
+export const presetValues = <P extends Preset>(component: RuleOwner<P>, value: (p: P) => string) =>
+  presetList((s) => value(component.presets[s]));
 
-const neverShrinks = (component: 'mysql' | 'kafka' | 'clickhouse'): Transition => ({
-  field: `${component}.storageSize`,
-  component,
+/** The storage size may grow, never shrink. */
+export const neverShrinks = (component: RuleOwner): Transition => ({
+  field: `${component.name}.storageSize`,
+  component: component.name,
   resolved: storageSize(component),
   allowed: quantities('>='),
   verb: 'may not shrink',
   why: 'a volume only grows',
-  unset: `an unset storageSize is the size preset (${storagePresets(component)})`,
+  unset: `an unset storageSize is the size preset (${presetValues(component, (p) => p.storageSize)})`,
   kind: 'string',
 });
 
-const TRANSITIONS: readonly Transition[] = [
-  {
-    field: 'size',
-    resolved: size,
-    allowed: (old, now) => `${now} == ${old}`,
-    verb: 'may not change',
-    why: 'every preset would change under running databases (a standalone Redis would be replaced and its data deleted)',
-    unset: `an unset size is ${DEFAULT_SIZE}`,
-    kind: 'string',
-  },
-  {
-    field: 'redis.sentinel.enabled',
-    component: 'redis',
-    resolved: sentinel,
-    allowed: (old, now) => `${now} == ${old}`,
-    verb: 'may not change',
-    why: 'switching the Redis topology replaces the running Redis and deletes its data',
-    unset: `unset is the size preset (${presetList((s) => String(PRESETS[s].redis.sentinel))})`,
-    kind: 'bool',
-  },
-  {
-    field: 'redis.storageSize',
-    component: 'redis',
-    resolved: storageSize('redis'),
-    allowed: quantities('=='),
-    verb: 'may not change',
-    why: "the volume claim template of Opstree's StatefulSet is fixed",
-    unset: `an unset storageSize is the size preset (${storagePresets('redis')})`,
-    kind: 'string',
-  },
-  neverShrinks('mysql'),
-  {
-    field: 'mysql.replicas',
-    component: 'mysql',
-    resolved: replicas('mysql'),
-    allowed: (old, now) => `(${now} == 1) == (${old} == 1)`,
-    verb: 'may not move between a single node and a cluster',
-    why: 'Percona cannot switch TLS and the proxy on a live cluster (a cluster moves between odd sizes of 3 or more)',
-    unset: `unset or 0 is the size preset (${replicaPresets('mysql')})`,
-    kind: 'number',
-  },
-  neverShrinks('kafka'),
-  {
-    field: 'kafka.replicas',
-    component: 'kafka',
-    resolved: replicas('kafka'),
-    allowed: (old, now) => `${now} >= ${old}`,
-    verb: 'may not shrink',
-    why: "removing brokers needs Strimzi's broker removal path, which the hooks do not offer, and a KRaft controller quorum cannot shrink",
-    unset: `unset or 0 is the size preset (${replicaPresets('kafka')})`,
-    kind: 'number',
-  },
-  {
-    field: 'minio.replicas',
-    component: 'minio',
-    resolved: replicas('minio'),
-    allowed: (old, now) => `${now} == ${old}`,
-    verb: 'may not change',
-    why: "a MinIO pool's servers and volumes per server are fixed",
-    unset: `unset or 0 is the size preset (${replicaPresets('minio')})`,
-    kind: 'number',
-  },
-  {
-    field: 'minio.storageSize',
-    component: 'minio',
-    resolved: storageSize('minio'),
-    allowed: quantities('=='),
-    verb: 'may not change',
-    why: "the volume claim template of a MinIO pool's StatefulSet is fixed",
-    unset: `an unset storageSize is the size preset (${storagePresets('minio')})`,
-    kind: 'string',
-  },
-  neverShrinks('clickhouse'),
-];
+/** The size changes every preset at once. */
+const SIZE_TRANSITION: Transition = {
+  field: 'size',
+  resolved: size,
+  allowed: (old, now) => `${now} == ${old}`,
+  verb: 'may not change',
+  why: 'every preset would change under running databases (a standalone Redis would be replaced and its data deleted)',
+  unset: `an unset size is ${DEFAULT_SIZE}`,
+  kind: 'string',
+};
 
 /** The value as a string of bounded length (the cost estimator bounds literals and fields, not string()). */
 const asText = (kind: 'string' | 'bool', expression: string) =>
@@ -197,5 +143,6 @@ function validationRule(t: Transition): ValidationRule {
   };
 }
 
-/** The transition rules of the parent's root schema. */
-export const TRANSITION_RULES: readonly ValidationRule[] = TRANSITIONS.map(validationRule);
+/** The transition rules of the parent's root schema: the size's, then each component's. */
+export const transitionRules = (components: readonly Component[]): ValidationRule[] =>
+  [SIZE_TRANSITION, ...components.flatMap((component) => component.transitions)].map(validationRule);

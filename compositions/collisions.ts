@@ -6,8 +6,8 @@ import { type Component, connectionSecretName, credentialSecrets, type OwnedName
 import { COMPONENTS } from './components/index.js';
 import { isOlder, type KubeObject, type ObservedObjects, RELATED_KINDS, seniorityOf } from './kube.js';
 import type { RelatedResourceRule } from './metacontroller.js';
-import { type ComponentName, WeightsAndBiasesSpec } from './parent.js';
-import { type ParentRef, type ResolvedSpec, resolveSpec } from './presets.js';
+import { parentSchemas } from './parent.js';
+import { type ParentRef, type ResolvedSpec, resolvedByName, resolveSpec } from './presets.js';
 
 /** Every name a component's objects take in the namespace, its own list plus what all components share. */
 export function namesOf(component: Component<unknown>, spec: ResolvedSpec): OwnedName[] {
@@ -32,7 +32,7 @@ export const parentsRule = (namespace: string): RelatedResourceRule => ({
 });
 
 interface Claim {
-  readonly component: ComponentName;
+  readonly component: string;
   readonly name: OwnedName;
 }
 
@@ -48,10 +48,10 @@ const describe = (names: readonly OwnedName[]) => {
  * The names of every enabled component, and of every disabled one whose objects are still being
  * removed (they hold their names until they are gone), each once per component.
  */
-function claims(spec: ResolvedSpec, removing: readonly ComponentName[] = []): Claim[] {
+function claims(spec: ResolvedSpec, removing: readonly string[], registry: readonly Component[]): Claim[] {
   const claiming = (component: Component<unknown>) =>
     component.select(spec).enabled || removing.includes(component.name);
-  return COMPONENTS.filter(claiming).flatMap((component) => {
+  return registry.filter(claiming).flatMap((component) => {
     const unique = new Map(namesOf(component, spec).map((name) => [keyOf(name), name]));
     return [...unique.values()].map((name) => ({ component: component.name, name }));
   });
@@ -67,11 +67,12 @@ export function nameCollisions(
   spec: ResolvedSpec,
   parent: ParentRef,
   related: ObservedObjects,
-  removing: readonly ComponentName[] = [],
+  removing: readonly string[] = [],
+  registry: readonly Component[] = COMPONENTS,
 ): string[] {
-  const ours = claims(spec, removing);
-  const field = (component: ComponentName) =>
-    `spec.${component}.name "${spec[component].name}"${spec[component].enabled ? '' : ' (disabled, still being removed)'}`;
+  const ours = claims(spec, removing, registry);
+  const field = (component: string) =>
+    `spec.${component}.name "${resolvedByName(spec, component).name}"${resolvedByName(spec, component).enabled ? '' : ' (disabled, still being removed)'}`;
   const problems: string[] = [];
 
   const first = new Map<string, Claim>();
@@ -85,16 +86,16 @@ export function nameCollisions(
     }
   }
   for (const [pair, names] of pairs) {
-    const [a, b] = pair.split(' ') as [ComponentName, ComponentName];
+    const [a, b] = pair.split(' ') as [string, string];
     // Two components on their way out change nothing: refusing them would only stop their removal.
-    if (!spec[a].enabled && !spec[b].enabled) continue;
+    if (!resolvedByName(spec, a).enabled && !resolvedByName(spec, b).enabled) continue;
     problems.push(`${field(a)} and ${field(b)} both make ${describe(names)}; give one of them another name`);
   }
 
   for (const other of olderParents(parent, related)) {
-    const theirs = new Map(claimsOf(other).map((claim) => [keyOf(claim.name), claim]));
-    const met = new Map<ComponentName, OwnedName[]>();
-    for (const claim of ours.filter((c) => spec[c.component].enabled)) {
+    const theirs = new Map(claimsOf(other, registry).map((claim) => [keyOf(claim.name), claim]));
+    const met = new Map<string, OwnedName[]>();
+    for (const claim of ours.filter((c) => resolvedByName(spec, c.component).enabled)) {
       const their = theirs.get(keyOf(claim.name));
       // One instance per namespace by the operator's design: that component's own rule decides.
       if (!their || (claim.name.perNamespace && their.component === claim.component)) continue;
@@ -127,8 +128,8 @@ function olderParents(parent: ParentRef, related: ObservedObjects): KubeObject[]
 }
 
 /** The names another parent takes; none when its spec does not parse (it creates nothing new then). */
-function claimsOf(other: KubeObject): Claim[] {
-  const parsed = WeightsAndBiasesSpec.safeParse(other.spec ?? {});
+function claimsOf(other: KubeObject, registry: readonly Component[]): Claim[] {
+  const parsed = parentSchemas(registry).spec.safeParse(other.spec ?? {});
   if (!parsed.success) return [];
   const ref: ParentRef = {
     name: other.metadata.name,
@@ -137,5 +138,5 @@ function claimsOf(other: KubeObject): Claim[] {
     generation: other.metadata.generation ?? 0,
     creationTimestamp: other.metadata.creationTimestamp ?? '',
   };
-  return claims(resolveSpec(parsed.data, ref).spec);
+  return claims(resolveSpec(parsed.data, ref, registry).spec, [], registry);
 }

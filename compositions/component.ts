@@ -1,11 +1,14 @@
-// The one small interface every infrastructure component fills. All inputs arrive in one
-// read-only context; nothing is read from anywhere else.
+// The one interface every infrastructure component fills: its slice of the parent spec, presets,
+// resolution, names, Secrets, admission rules and conditions. All inputs arrive in one read-only
+// context; nothing is read from anywhere else. compositions/components/index.ts is the registry.
+import type { z } from 'zod';
+import type { Transition } from './admission.js';
 import type { Finding } from './conditions.js';
 import type { Child, KindRef, KubeObject, ObservedObjects } from './kube.js';
 import type { RelatedResourceRule } from './metacontroller.js';
 import { trimEnd } from './names.js';
-import type { ComponentName } from './parent.js';
 import type { ParentRef, ResolvedSpec, RetentionMode } from './presets.js';
+import type { ResourceRequirements, Size } from './schema.js';
 
 /** What removing a component does to its data, for the deletion plan and the status. */
 export interface RetentionPlan {
@@ -48,10 +51,74 @@ export interface OwnedKind {
   readonly condition: string;
 }
 
-export interface Component<S = unknown> {
-  readonly name: ComponentName;
-  /** Prefix of the reference's condition types: `MySQL`, `Redis`, `Kafka`, `Minio`, `ClickHouse`. */
+/** The fields of every component's slice of the parent spec (schema.ts `componentFields`). */
+export interface UserSpec {
+  readonly enabled: boolean;
+  readonly name?: string | undefined;
+  readonly namespace?: string | undefined;
+  readonly storageSize?: string | undefined;
+  readonly replicas?: number | undefined;
+  readonly telemetry?: { readonly enabled: boolean } | undefined;
+  readonly retentionPolicy?: { readonly onDelete: RetentionMode } | undefined;
+  readonly config?: { readonly resources?: ResourceRequirements | undefined } | undefined;
+}
+
+/** What a size preset gives every component; a component's preset may add its own fields. */
+export interface Preset {
+  readonly storageSize: string;
+  readonly replicas: number;
+  readonly resources: ResourceRequirements | undefined;
+}
+
+/** The fields of every resolved component spec. */
+export interface ResolvedCommon {
+  readonly enabled: boolean;
+  /** Base name of the component's custom resources (decision 1). */
+  readonly name: string;
+  readonly storageSize: string;
+  readonly replicas: number;
+  readonly resources: ResourceRequirements | undefined;
+  readonly telemetry: boolean;
+  readonly retention: RetentionMode;
+}
+
+/** How a component's default base name is made, and how long a base name may be. */
+export interface Naming {
+  /** The default base name is `<parent>-<suffix>`. */
+  readonly suffix: string;
+  /** The longest base name whose derived names (StatefulSets, Services, pods) all stay legal. */
+  readonly maxLength: number;
+  /** Which derived name sets `maxLength`, for the InvalidSpec message. */
+  readonly reason: string;
+}
+
+/** What `resolve` gets: the user's slice, the size's preset, the common fields already resolved. */
+export interface ResolveInput<U, P> {
+  readonly user: U | undefined;
+  readonly preset: P;
+  readonly common: ResolvedCommon;
+  /** Why the spec cannot be carried out: `resolve` appends one sentence per problem. */
+  readonly problems: string[];
+}
+
+export interface Component<
+  S = unknown,
+  U extends UserSpec = UserSpec,
+  P extends Preset = Preset,
+  N extends string = string,
+> {
+  /** The spec field (`spec.<name>`), the status key (`<name>Status`) and the component label. */
+  readonly name: N;
+  /** Prefix of condition types and the printer column: `MySQL`, `Redis`, `Kafka`, `Minio`, `ClickHouse`. */
   readonly title: string;
+  /** The zod schema of `spec.<name>`; the CRD is generated from it. */
+  readonly schema: z.ZodType<U>;
+  readonly presets: Readonly<Record<Size, P>>;
+  readonly naming: Naming;
+  /** The component's resolved spec: the common fields plus its own. Called for every sync, enabled or not. */
+  resolve(input: ResolveInput<U, P>): S;
+  /** The CRD's transition rules for edits this component's operator cannot carry out (admission.ts). */
+  readonly transitions: readonly Transition[];
   readonly kinds: readonly OwnedKind[];
   /** This component's part of the resolved spec. */
   select(spec: ResolvedSpec): S & { readonly enabled: boolean; readonly name: string };
@@ -184,7 +251,7 @@ export const namesOfKind = (kind: string, names: readonly string[]): OwnedName[]
 export const COMPONENT_LABEL = 'app.kubernetes.io/component';
 
 /** Common labels of every child; `controller-uid` is added by Metacontroller (generateSelector). */
-export function childLabels(parent: ParentRef, component: ComponentName): Record<string, string> {
+export function childLabels(parent: ParentRef, component: string): Record<string, string> {
   return {
     [COMPONENT_LABEL]: component,
     'app.kubernetes.io/instance': instanceLabel(parent.name),

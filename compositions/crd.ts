@@ -1,7 +1,7 @@
 // The WeightsAndBiases CustomResourceDefinition, built from the zod schemas in parent.ts. zod emits
 // JSON Schema; Kubernetes wants a *structural* OpenAPI schema, so a few constructs are rewritten.
 import { z } from 'zod';
-import { TRANSITION_RULES } from './admission.js';
+import { transitionRules } from './admission.js';
 import type { Component } from './component.js';
 import { COMPONENTS } from './components/index.js';
 import { WeightsAndBiasesSpec, WeightsAndBiasesStatus } from './parent.js';
@@ -100,7 +100,7 @@ export function weightsAndBiasesCrd(components: readonly Component[] = COMPONENT
             openAPIV3Schema: {
               description: 'WeightsAndBiases declares the stateful infrastructure of one W&B deployment.',
               type: 'object',
-              'x-kubernetes-validations': TRANSITION_RULES,
+              'x-kubernetes-validations': transitionRules(components),
               properties: {
                 apiVersion: { type: 'string' },
                 kind: { type: 'string' },

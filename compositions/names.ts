@@ -1,28 +1,11 @@
-// Child names. Each operator derives further names from the CR name (StatefulSets, Services,
-// pods, PVCs); every budget below is the longest base name whose derived names all stay legal.
+// Child names. Each operator derives further names from the CR name (StatefulSets, Services, pods,
+// PVCs); each component's `naming.maxLength` is the longest base name whose derived names all stay
+// legal. A StatefulSet name must stay ≤ 52 characters (its pods carry a `controller-revision-hash`
+// label of `<name>-<10 chars>`), a Service ≤ 63 and start with a letter (DNS-1035), a pod hostname ≤ 63.
+import type { Component } from './component.js';
 import { stableHash } from './hash.js';
 
 export const DNS_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
-
-/**
- * Longest base name per component, and why. A StatefulSet name must stay ≤ 52 characters
- * (its pods carry a `controller-revision-hash` label of `<name>-<10 chars>`), a Service ≤ 63
- * and start with a letter (DNS-1035), a pod hostname ≤ 63.
- */
-export const BASE_NAME_BUDGETS = {
-  // Percona: PerconaXtraDBCluster `<base>-cluster`, and the operator caps cluster names at 22.
-  mysql: { max: 14, reason: 'Percona limits the cluster name `<name>-cluster` to 22 characters' },
-  // Opstree: Service `<base>-sentinel-additional` ≤ 63 and StatefulSet `<base>-sentinel` ≤ 52.
-  redis: { max: 43, reason: 'Opstree derives the Service `<name>-sentinel-additional` (≤ 63 characters)' },
-  // Strimzi: pods `<base>-<base>-node-pool-<id>` ≤ 63 with up to 3-digit node IDs.
-  kafka: { max: 23, reason: 'Strimzi derives pod names `<name>-<name>-node-pool-<id>` (≤ 63 characters)' },
-  // MinIO: StatefulSet `<base>-<base>-pool` ≤ 52.
-  minio: { max: 23, reason: 'MinIO derives the StatefulSet `<name>-<name>-pool` (≤ 52 characters)' },
-  // Altinity: cluster name `<base>` ≤ 15 (CRD pattern); StatefulSets `chi-<base>-install-<base>-0-N` ≤ 52.
-  clickhouse: { max: 15, reason: 'Altinity limits the cluster name to 15 characters' },
-} as const;
-
-export type BudgetedComponent = keyof typeof BASE_NAME_BUDGETS;
 
 /**
  * Fit a derived (not user-given) name into `max` characters: DNS-label characters only, starting
@@ -47,13 +30,13 @@ export function trimEnd(text: string, characters: string): string {
 }
 
 /** Why a user-given base name cannot be used for `component`, or undefined when it can. */
-export function baseNameProblem(component: BudgetedComponent, name: string): string | undefined {
-  const budget = BASE_NAME_BUDGETS[component];
+export function baseNameProblem(component: Component, name: string): string | undefined {
+  const { maxLength, reason } = component.naming;
   if (!DNS_LABEL.test(name)) {
-    return `spec.${component}.name "${name}" must be a DNS label that starts with a letter (lowercase letters, digits and "-")`;
+    return `spec.${component.name}.name "${name}" must be a DNS label that starts with a letter (lowercase letters, digits and "-")`;
   }
-  if (name.length > budget.max) {
-    return `spec.${component}.name "${name}" is ${name.length} characters; at most ${budget.max} fit (${budget.reason})`;
+  if (name.length > maxLength) {
+    return `spec.${component.name}.name "${name}" is ${name.length} characters; at most ${maxLength} fit (${reason})`;
   }
   return undefined;
 }

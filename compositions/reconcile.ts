@@ -23,12 +23,7 @@ import {
   sameKind,
 } from './kube.js';
 import type { CompositeSyncRequest, CustomizeRequest, CustomizeResponse } from './metacontroller.js';
-import {
-  COMPONENT_NAMES,
-  type Condition,
-  WeightsAndBiasesSpec,
-  type WeightsAndBiasesStatus,
-} from './parent.js';
+import { type Condition, parentSchemas, type WeightsAndBiasesStatus } from './parent.js';
 import { type ParentRef, type RetentionMode, resolveSpec } from './presets.js';
 import {
   type ComponentOutcome,
@@ -73,23 +68,30 @@ interface Bound {
 }
 
 /** The sync and finalize hooks (`request.finalizing` tells them apart). */
-export function reconcile(request: CompositeSyncRequest, env: Environment): SyncResult {
+export function reconcile(
+  request: CompositeSyncRequest,
+  env: Environment,
+  registry: readonly Component[] = COMPONENTS,
+): SyncResult {
   const parent = parentRef(request.parent);
   const observed = ObservedObjects.fromMaps(request.children);
   const related = ObservedObjects.fromMaps(request.related);
-  const previous = readPreviousStatus(request.parent.status, COMPONENT_NAMES);
+  const previous = readPreviousStatus(
+    request.parent.status,
+    registry.map((c) => c.name),
+  );
   const finalizing = request.finalizing;
 
   if (finalizing && request.parent.metadata.finalizers?.includes(ORPHAN_FINALIZER)) {
-    return orphaned(observed, previous, parent, env);
+    return orphaned(observed, previous, parent, env, registry);
   }
 
-  const parsed = WeightsAndBiasesSpec.safeParse(request.parent.spec ?? {});
+  const parsed = parentSchemas(registry).spec.safeParse(request.parent.spec ?? {});
   if (!parsed.success)
-    return invalid(formatIssues(parsed.error, 'spec'), observed, previous, parent, env, finalizing);
-  const { spec, problems } = resolveSpec(parsed.data, parent);
+    return invalid(formatIssues(parsed.error, 'spec'), observed, previous, parent, env, finalizing, registry);
+  const { spec, problems } = resolveSpec(parsed.data, parent, registry);
 
-  const bound: Bound[] = COMPONENTS.map((component) => {
+  const bound: Bound[] = registry.map((component) => {
     const own = component.select(spec);
     const context: ComponentContext<unknown> = { parent, spec: own, observed, related };
     let desired: Child[] | undefined;
@@ -109,11 +111,12 @@ export function reconcile(request: CompositeSyncRequest, env: Environment): Sync
           parent,
           related,
           bound.filter((b) => !b.enabled && ownObserved(b).length > 0).map((b) => b.component.name),
+          registry,
         ),
         ...bound.filter((b) => b.enabled).flatMap(refusedEdits),
       ];
   if (problems.length > 0 || refused.length > 0) {
-    return invalid([...problems, ...refused], observed, previous, parent, env, finalizing);
+    return invalid([...problems, ...refused], observed, previous, parent, env, finalizing, registry);
   }
 
   const results = bound.map((b) =>
@@ -121,9 +124,7 @@ export function reconcile(request: CompositeSyncRequest, env: Environment): Sync
   );
   // A child of a kind no component owns means the controller manifest and this code disagree (an
   // upgrade half done): keep it exactly as it is, since omitting it would delete it.
-  const unowned = observed.all.filter(
-    (o) => !COMPONENTS.some((c) => c.kinds.some((k) => sameKind(o, k.ref))),
-  );
+  const unowned = observed.all.filter((o) => !registry.some((c) => c.kinds.some((k) => sameKind(o, k.ref))));
   const children = [...results.flatMap((r) => r.children), ...unowned.map(freeze)].sort(compareObjects);
   const summary = summarize(
     results.map((r) => r.outcome),
@@ -497,6 +498,7 @@ function invalid(
   parent: ParentRef,
   env: Environment,
   finalizing: boolean,
+  registry: readonly Component[],
 ): SyncResult {
   const message = problems.join('; ');
   const conditions = stampConditions(
@@ -514,7 +516,7 @@ function invalid(
     parent.generation,
   );
   return {
-    status: { ready: false, conditions, ...keptComponentStatuses(previous) },
+    status: { ready: false, conditions, ...keptComponentStatuses(previous, registry) },
     children: observed.all.map(freeze),
     // An invalid spec does not heal by itself; the edit that fixes it triggers a sync at once.
     resyncAfterSeconds: 180,
@@ -528,6 +530,7 @@ function orphaned(
   previous: PreviousStatus,
   parent: ParentRef,
   env: Environment,
+  registry: readonly Component[],
 ): SyncResult {
   const conditions = stampConditions(
     [
@@ -543,15 +546,15 @@ function orphaned(
     parent.generation,
   );
   return {
-    status: { ready: false, conditions, ...keptComponentStatuses(previous) },
+    status: { ready: false, conditions, ...keptComponentStatuses(previous, registry) },
     children: observed.all.map(freeze),
     finalized: true,
   };
 }
 
-function keptComponentStatuses(previous: PreviousStatus) {
+function keptComponentStatuses(previous: PreviousStatus, registry: readonly Component[]) {
   return Object.fromEntries(
-    COMPONENT_NAMES.flatMap((name) => {
+    registry.flatMap(({ name }) => {
       const status = previous.component(name);
       return status ? [[`${name}Status`, status]] : [];
     }),
@@ -559,14 +562,17 @@ function keptComponentStatuses(previous: PreviousStatus) {
 }
 
 /** The customize hook: related objects readiness needs, always in the parent's namespace. */
-export function customize(request: CustomizeRequest): CustomizeResponse {
+export function customize(
+  request: CustomizeRequest,
+  registry: readonly Component[] = COMPONENTS,
+): CustomizeResponse {
   const parent = parentRef(request.parent);
-  const parsed = WeightsAndBiasesSpec.safeParse(request.parent.spec ?? {});
+  const parsed = parentSchemas(registry).spec.safeParse(request.parent.spec ?? {});
   if (!parsed.success) return { relatedResources: [] };
-  const { spec } = resolveSpec(parsed.data, parent);
-  const enabled = COMPONENTS.map((component) => ({ component, own: component.select(spec) })).filter(
-    ({ own }) => own.enabled,
-  );
+  const { spec } = resolveSpec(parsed.data, parent, registry);
+  const enabled = registry
+    .map((component) => ({ component, own: component.select(spec) }))
+    .filter(({ own }) => own.enabled);
   // Our Secrets, by name: credentials gate the custom resources, connection Secrets feed ConnectionInfo.
   const secretNames = enabled.flatMap(({ component, own }) => [
     ...credentialSecrets(component, own),

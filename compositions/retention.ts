@@ -1,13 +1,12 @@
 // The deletion plan: what removing each component deletes, keeps, and by which operator knob,
 // readable before anything is deleted (render, status). Pure: a function of the resolved spec.
-import type { RetentionPlan } from './component.js';
+import type { Component, RetentionPlan } from './component.js';
 import { COMPONENTS } from './components/index.js';
 import { ObservedObjects } from './kube.js';
-import type { ComponentName } from './parent.js';
 import type { ParentRef, ResolvedSpec } from './presets.js';
 
 export interface DeletionPlanEntry extends RetentionPlan {
-  readonly component: ComponentName;
+  readonly component: string;
   /** The custom resources removal deletes, as `Kind name`. */
   readonly removes: readonly string[];
 }
@@ -25,10 +24,11 @@ export const REMOVAL_ORDER =
 export function deletionPlan(
   spec: ResolvedSpec,
   parent: ParentRef,
-  include: readonly ComponentName[] = [],
+  include: readonly string[] = [],
+  registry: readonly Component[] = COMPONENTS,
 ): DeletionPlan {
   const none = new ObservedObjects([]);
-  const components = COMPONENTS.flatMap((component) => {
+  const components = registry.flatMap((component) => {
     const own = component.select(spec);
     if (!own.enabled && !include.includes(component.name)) return [];
     const desired = component.desired({ parent, spec: own, observed: none, related: none });

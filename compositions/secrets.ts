@@ -27,7 +27,7 @@ import type {
   DecoratorSyncRequest,
   RelatedResourceRule,
 } from './metacontroller.js';
-import { type ComponentName, WeightsAndBiasesSpec } from './parent.js';
+import { parentSchemas } from './parent.js';
 import { type ParentRef, type ResolvedSpec, resolveSpec } from './presets.js';
 import { parentRef } from './reconcile.js';
 
@@ -52,7 +52,7 @@ const dataVolumesNeeding = <S>(component: Component<S>, spec: S): string[] =>
 
 function secret(
   parent: ParentRef,
-  component: ComponentName,
+  component: string,
   name: string,
   data: Record<string, string>,
   owners: OwnerReference[] = [],
@@ -94,29 +94,35 @@ function volumeOwners(names: readonly string[], related: ObservedObjects): Owner
 }
 
 /** The decorator's sync hook. */
-export function syncSecrets(request: DecoratorSyncRequest, env: SecretsEnvironment): SecretsResult {
+export function syncSecrets(
+  request: DecoratorSyncRequest,
+  env: SecretsEnvironment,
+  registry: readonly Component[] = COMPONENTS,
+): SecretsResult {
   const parent = parentRef(request.object);
   const attachments = ObservedObjects.fromMaps(request.attachments);
   const related = ObservedObjects.fromMaps(request.related);
-  const parsed = WeightsAndBiasesSpec.safeParse(request.object.spec ?? {});
-  const resolution = parsed.success ? resolveSpec(parsed.data, parent) : undefined;
+  const parsed = parentSchemas(registry).spec.safeParse(request.object.spec ?? {});
+  const resolution = parsed.success ? resolveSpec(parsed.data, parent, registry) : undefined;
   // A disabled component whose custom resource still exists keeps its Secrets (below), so it keeps its names.
   const removing = (spec: ResolvedSpec) =>
-    COMPONENTS.filter((component) => {
-      const own = component.select(spec);
-      return !own.enabled && component.secrets.sources(own).some(({ ref, name }) => related.has(ref, name));
-    }).map((component) => component.name);
+    registry
+      .filter((component) => {
+        const own = component.select(spec);
+        return !own.enabled && component.secrets.sources(own).some(({ ref, name }) => related.has(ref, name));
+      })
+      .map((component) => component.name);
   if (
     !resolution ||
     resolution.problems.length > 0 ||
-    nameCollisions(resolution.spec, parent, related, removing(resolution.spec)).length > 0
+    nameCollisions(resolution.spec, parent, related, removing(resolution.spec), registry).length > 0
   ) {
     // Invalid spec: change nothing (the composite reports why).
     return { status: null, attachments: attachments.all.map(freeze).sort(compareObjects) };
   }
 
   const desired: Child[] = [];
-  for (const component of COMPONENTS) {
+  for (const component of registry) {
     const part = component.secrets;
     const spec = component.select(resolution.spec);
     const sources = part.sources(spec).flatMap(({ ref, name }) => related.get(ref, name) ?? []);
@@ -175,10 +181,10 @@ export function syncSecrets(request: DecoratorSyncRequest, env: SecretsEnvironme
   // live component renamed keeps its custom resource, which needs the old Secrets), and an omitted
   // attachment is a deleted password.
   const enabled = new Set(
-    COMPONENTS.filter((component) => component.select(resolution.spec).enabled).map((c) => c.name),
+    registry.filter((component) => component.select(resolution.spec).enabled).map((c) => c.name),
   );
   for (const attached of attachments.all) {
-    const component = attached.metadata.labels?.[COMPONENT_LABEL] as ComponentName | undefined;
+    const component = attached.metadata.labels?.[COMPONENT_LABEL];
     const kept = desired.some((d) => d.metadata.name === attached.metadata.name);
     if (component !== undefined && enabled.has(component) && !kept) desired.push(freeze(attached));
   }
@@ -186,13 +192,16 @@ export function syncSecrets(request: DecoratorSyncRequest, env: SecretsEnvironme
 }
 
 /** The decorator's customize hook: the operator custom resources and retained Secrets it reads. */
-export function customizeSecrets(request: CustomizeRequest): CustomizeResponse {
+export function customizeSecrets(
+  request: CustomizeRequest,
+  registry: readonly Component[] = COMPONENTS,
+): CustomizeResponse {
   const parent = parentRef(request.parent);
-  const parsed = WeightsAndBiasesSpec.safeParse(request.parent.spec ?? {});
+  const parsed = parentSchemas(registry).spec.safeParse(request.parent.spec ?? {});
   if (!parsed.success) return { relatedResources: [] };
-  const { spec } = resolveSpec(parsed.data, parent);
+  const { spec } = resolveSpec(parsed.data, parent, registry);
   const byResource = new Map<string, { ref: KindRef; names: Set<string> }>();
-  for (const component of COMPONENTS) {
+  for (const component of registry) {
     const part = component.secrets;
     const own = component.select(spec);
     // Secrets that outlived an earlier parent (retained with their volumes) are reused, and the
@@ -231,6 +240,6 @@ export function customizeSecrets(request: CustomizeRequest): CustomizeResponse {
       namespace: parent.namespace,
       names: [...names].sort(),
     }));
-  const anyEnabled = COMPONENTS.some((component) => component.select(spec).enabled);
+  const anyEnabled = registry.some((component) => component.select(spec).enabled);
   return { relatedResources: anyEnabled ? [...rules, parentsRule(parent.namespace)] : rules };
 }

@@ -10,7 +10,6 @@ import {
   worstState,
 } from './conditions.js';
 import {
-  type ComponentName,
   ComponentStatus,
   type Condition,
   type State,
@@ -19,7 +18,7 @@ import {
 } from './parent.js';
 
 export interface ComponentOutcome {
-  readonly name: ComponentName;
+  readonly name: string;
   readonly enabled: boolean;
   readonly findings: readonly Finding[];
   /** Set when the component has no findings of its own to judge by (disabled, or nothing left). */
@@ -30,21 +29,21 @@ export interface ComponentOutcome {
   readonly summary?: string;
 }
 
-export type StatusKey = `${ComponentName}Status`;
-export const statusKey = (name: ComponentName): StatusKey => `${name}Status`;
+export type StatusKey = `${string}Status`;
+export const statusKey = (name: string): StatusKey => `${name}Status`;
 
 /** The previous status from the request, read defensively: it may come from another writer. */
 export interface PreviousStatus {
   readonly conditions: ReturnType<typeof readConditions>;
   /** Each component's previous conditions (for lastTransitionTime), read cheaply on every sync. */
-  readonly componentConditions: Partial<Record<ComponentName, ReturnType<typeof readConditions>>>;
+  readonly componentConditions: Partial<Record<string, ReturnType<typeof readConditions>>>;
   /** Each component's previous status when it is valid as a whole (kept as it is for an invalid spec). */
-  readonly component: (name: ComponentName) => ComponentStatus | undefined;
+  readonly component: (name: string) => ComponentStatus | undefined;
 }
 
-export function readPreviousStatus(value: unknown, names: readonly ComponentName[]): PreviousStatus {
+export function readPreviousStatus(value: unknown, names: readonly string[]): PreviousStatus {
   const status = value !== null && typeof value === 'object' ? (value as Record<string, unknown>) : {};
-  const componentConditions: Partial<Record<ComponentName, ReturnType<typeof readConditions>>> = {};
+  const componentConditions: Partial<Record<string, ReturnType<typeof readConditions>>> = {};
   for (const name of names) {
     const own = status[statusKey(name)];
     if (own !== null && typeof own === 'object') {
@@ -217,7 +216,8 @@ export function summarize(
         `${inlineSecrets.length === 1 ? 'it' : 'them'}: remove ${inlineSecrets.length === 1 ? 'it' : 'them'} from the spec`,
     });
   }
-  const status: WeightsAndBiasesStatus = {
+  // Keyed by the registry's names (`<name>Status`), which the parent's status schema is built from.
+  const status: WeightsAndBiasesStatus & { [key: StatusKey]: ComponentStatus | undefined } = {
     ready,
     conditions: stampConditions(topLevel, previous.conditions, now, generation),
   };

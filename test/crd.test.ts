@@ -2,8 +2,11 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { parse } from 'yaml';
-import { SIZES } from '../compositions/parent.js';
-import { PRESETS } from '../compositions/presets.js';
+import { COMPONENTS } from '../compositions/components/index.js';
+import { kafka } from '../compositions/components/kafka.js';
+import { minio } from '../compositions/components/minio.js';
+import { mysql } from '../compositions/components/mysql.js';
+import { SIZES } from '../compositions/schema.js';
 import { CRD_PATH, crdYaml } from '../scripts/manifests.js';
 import { sharedDir } from './support/shared.js';
 
@@ -86,10 +89,10 @@ describe('manifests/crd.yaml', () => {
     const rules = schema['x-kubernetes-validations'] as Node[];
     expect(rules.map((r) => r.fieldPath)).toEqual([
       '.spec.size',
-      '.spec.redis.sentinel.enabled',
-      '.spec.redis.storageSize',
       '.spec.mysql.storageSize',
       '.spec.mysql.replicas',
+      '.spec.redis.sentinel.enabled',
+      '.spec.redis.storageSize',
       '.spec.kafka.storageSize',
       '.spec.kafka.replicas',
       '.spec.minio.replicas',
@@ -112,16 +115,18 @@ describe('manifests/crd.yaml', () => {
     expect(nested).toEqual([]);
   });
 
-  test('takes the presets of its rules from PRESETS', () => {
+  test("takes the presets of its rules from each component's presets", () => {
     const rules = schema['x-kubernetes-validations'] as Node[];
     const ruleFor = (field: string) => String(rules.find((r) => r.fieldPath === `.spec.${field}`)?.rule);
     for (const size of SIZES) {
-      for (const component of ['mysql', 'redis', 'kafka', 'minio', 'clickhouse'] as const) {
-        expect(ruleFor(`${component}.storageSize`)).toContain(`'${PRESETS[size][component].storageSize}'`);
+      for (const component of COMPONENTS) {
+        expect(ruleFor(`${component.name}.storageSize`)).toContain(
+          `'${component.presets[size].storageSize}'`,
+        );
       }
-      for (const component of ['mysql', 'kafka', 'minio'] as const) {
-        expect(ruleFor(`${component}.replicas`)).toMatch(
-          new RegExp(`[?:] ${PRESETS[size][component].replicas}\\b`),
+      for (const component of [mysql, kafka, minio]) {
+        expect(ruleFor(`${component.name}.replicas`)).toMatch(
+          new RegExp(`[?:] ${component.presets[size].replicas}\\b`),
         );
       }
     }

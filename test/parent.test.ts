@@ -1,8 +1,9 @@
 import { describe, expect, expectTypeOf, test } from 'vitest';
 import type { z } from 'zod';
+import { mysql } from '../compositions/components/mysql.js';
 import { formatIssues } from '../compositions/issues.js';
 import { WeightsAndBiasesSpec } from '../compositions/parent.js';
-import { type ParentRef, PRESETS, resolveSpec } from '../compositions/presets.js';
+import { type ParentRef, resolveSpec } from '../compositions/presets.js';
 
 const parent: ParentRef = {
   name: 'wandb',
@@ -91,7 +92,7 @@ describe('resolveSpec: presets and policies', () => {
 
   test('small fills the reference small presets', () => {
     const { spec } = resolve({ size: 'small' });
-    expect(spec.mysql).toMatchObject({ storageSize: PRESETS.small.mysql.storageSize, replicas: 3 });
+    expect(spec.mysql).toMatchObject({ storageSize: mysql.presets.small.storageSize, replicas: 3 });
     expect(spec.kafka.replication).toEqual({
       defaultReplicationFactor: 3,
       minInSyncReplicas: 2,

@@ -3,7 +3,7 @@
 // API server would return them with operator statuses.
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { COMPONENTS } from '../compositions/components/index.js';
+import { COMPONENTS, type ComponentName } from '../compositions/components/index.js';
 import { freeze } from '../compositions/freeze.js';
 import { type Child, field, type KubeObject } from '../compositions/kube.js';
 import { reconcile, type SyncResult } from '../compositions/reconcile.js';
@@ -240,7 +240,7 @@ describe('data safety', () => {
       fc.property(world, (w) => {
         const result = sync(w);
         const enabled = new Set(
-          COMPONENTS.filter((c) => w.choice.enabled[c.name]).flatMap((c) =>
+          COMPONENTS.filter((c) => w.choice.enabled[c.name as ComponentName]).flatMap((c) =>
             c.kinds.map((k) => `${k.ref.apiVersion} ${k.ref.kind}`),
           ),
         );

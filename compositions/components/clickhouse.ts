@@ -1,6 +1,8 @@
 // ClickHouse through the Altinity clickhouse-operator 0.25: a ClickHouseInstallation `<name>-install` with
 // one cluster `<name>`, plus a ClickHouseKeeperInstallation `<name>-keeper` when replicas > 1. CRDs:
 // shared/crds/altinity/clickhouse{,keeper}installations.*.yaml; reference §5.2.
+import { z } from 'zod';
+import { neverShrinks, type RuleOwner } from '../admission.js';
 import {
   type AppliedRetention,
   agreedRetention,
@@ -9,6 +11,8 @@ import {
   carriesPolicy,
   childLabels,
   namesOfKind,
+  type Preset,
+  type ResolvedCommon,
   userinfo,
 } from '../component.js';
 import type { Finding } from '../conditions.js';
@@ -24,11 +28,45 @@ import {
   sameKind,
   stringField,
 } from '../kube.js';
-import type { ResolvedClickHouse, RetentionMode } from '../presets.js';
+import type { RetentionMode } from '../presets.js';
 import { storageShrinks } from '../quantity.js';
+import { presetResources } from '../resources.js';
+import { componentFields, Replicas, ResourceRequirements } from '../schema.js';
 
 const CHI = CHILD_KINDS.ClickHouseInstallation;
 const CHK = CHILD_KINDS.ClickHouseKeeperInstallation;
+
+export const ClickHouseSpec = z.strictObject({
+  ...componentFields,
+  replicas: Replicas.optional().describe(
+    'ClickHouse replicas in one shard; above 1 a ClickHouse Keeper is added.',
+  ),
+  version: z.string().optional().describe('ClickHouse server version (image tag). Default from spec.size.'),
+  config: z.strictObject({ resources: ResourceRequirements.optional() }).optional(),
+});
+
+export type ClickHouseSpec = z.infer<typeof ClickHouseSpec>;
+
+export interface ResolvedClickHouse extends ResolvedCommon {
+  readonly version: string;
+  readonly keeperReplicas: number;
+}
+
+interface ClickHousePreset extends Preset {
+  readonly version: string;
+}
+
+/** The reference's presets (reference §2). */
+const PRESETS: Readonly<Record<'dev' | 'small', ClickHousePreset>> = {
+  dev: { storageSize: '10Gi', replicas: 1, resources: undefined, version: '23.8' },
+  small: {
+    storageSize: '10Gi',
+    replicas: 3,
+    resources: presetResources('500m', '1Gi', '1000m', '2Gi'),
+    version: '23.8',
+  },
+};
+const RULES: RuleOwner = { name: 'clickhouse', presets: PRESETS };
 
 export const SERVER_IMAGE = 'clickhouse/clickhouse-server';
 export const KEEPER_IMAGE = 'clickhouse/clickhouse-keeper';
@@ -299,9 +337,22 @@ function observedReplicas(chi: KubeObject, cluster: string): number | undefined 
   return own === undefined ? undefined : (numberField(own, 'layout', 'replicasCount') ?? 1);
 }
 
-export const clickhouse: Component<ResolvedClickHouse> = {
+export const clickhouse: Component<ResolvedClickHouse, ClickHouseSpec, ClickHousePreset, 'clickhouse'> = {
   name: 'clickhouse',
   title: 'ClickHouse',
+  schema: ClickHouseSpec,
+  presets: PRESETS,
+  // Altinity: cluster name `<base>` ≤ 15 (CRD pattern); StatefulSets `chi-<base>-install-<base>-0-N` ≤ 52.
+  // The reference used `wandb-ch`.
+  naming: { suffix: 'ch', maxLength: 15, reason: 'Altinity limits the cluster name to 15 characters' },
+  resolve: ({ user, preset, common, problems }) => {
+    const version = user?.version || preset.version;
+    if (common.enabled && !/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/.test(version)) {
+      problems.push(`spec.clickhouse.version "${version}" is not a valid image tag`);
+    }
+    return Object.assign(common, { version, keeperReplicas: common.replicas > 1 ? 3 : 0 });
+  },
+  transitions: [neverShrinks(RULES)],
   kinds: [
     { ref: CHI, condition: 'ClickHouseCustomResource' },
     { ref: CHK, condition: 'ClickHouseKeeperCustomResource' },

@@ -25,8 +25,9 @@ import {
   sameKind,
   stringField,
 } from '../kube.js';
-import type { ResolvedKafka, RetentionMode } from '../presets.js';
+import type { RetentionMode } from '../presets.js';
 import { storageShrinks } from '../quantity.js';
+import { KAFKA_SLICE, type KafkaPreset, type KafkaSpec, type ResolvedKafka } from './kafka-spec.js';
 
 const KAFKA = CHILD_KINDS.Kafka;
 const NODE_POOL = CHILD_KINDS.KafkaNodePool;
@@ -333,8 +334,8 @@ function poolVolumes(pool: KubeObject): StorageVolume[] {
     : [];
 }
 
-export const kafka: Component<ResolvedKafka> = {
-  name: 'kafka',
+export const kafka: Component<ResolvedKafka, KafkaSpec, KafkaPreset, 'kafka'> = {
+  ...KAFKA_SLICE,
   title: 'Kafka',
   kinds: [
     { ref: KAFKA, condition: 'KafkaCustomResource' },

@@ -1,10 +1,14 @@
 // MinIO through the MinIO operator v7.1: one Tenant `<name>` with one pool `<name>-pool`.
 // CRD: shared/crds/minio/minio.min.io_tenants.yaml; reference §5.3, infra-crds §3.
+import { z } from 'zod';
+import { presetValues, quantities, type RuleOwner, replicas, storageSize } from '../admission.js';
 import {
   type Component,
   type ComponentContext,
   childLabels,
   namesOfKind,
+  type Preset,
+  type ResolvedCommon,
   serviceHost,
   userinfo,
 } from '../component.js';
@@ -23,10 +27,43 @@ import {
   stringField,
 } from '../kube.js';
 import type { RelatedResourceRule } from '../metacontroller.js';
-import type { ResolvedMinio } from '../presets.js';
 import { sameQuantity } from '../quantity.js';
+import { presetResources } from '../resources.js';
+import { componentFields, Replicas, ResourceRequirements } from '../schema.js';
 
 const TENANT = CHILD_KINDS.Tenant;
+
+export const MinioSpec = z.strictObject({
+  ...componentFields,
+  replicas: Replicas.optional().describe(
+    'MinIO servers in the pool. Fixed once set: MinIO pools cannot be resized.',
+  ),
+  config: z
+    .strictObject({
+      resources: ResourceRequirements.optional(),
+      rootUser: z.string().optional().describe('Root user name. Default "admin".'),
+      minioBrowserSetting: z
+        .string()
+        .optional()
+        .describe('MINIO_BROWSER value ("on" or "off"). Default "on".'),
+    })
+    .optional(),
+});
+
+export type MinioSpec = z.infer<typeof MinioSpec>;
+
+export interface ResolvedMinio extends ResolvedCommon {
+  readonly volumesPerServer: number;
+  readonly rootUser: string;
+  readonly browser: string;
+}
+
+/** The reference's presets (reference §2). */
+const PRESETS: Readonly<Record<'dev' | 'small', Preset>> = {
+  dev: { storageSize: '10Gi', replicas: 1, resources: undefined },
+  small: { storageSize: '10Gi', replicas: 3, resources: presetResources('500m', '1Gi', '1000m', '2Gi') },
+};
+const RULES: RuleOwner = { name: 'minio', presets: PRESETS };
 
 // The operator v7.1 default release, pinned; the reference used a moving `:latest`.
 export const MINIO_IMAGE = 'quay.io/minio/minio:RELEASE.2025-04-08T15-41-24Z';
@@ -319,9 +356,45 @@ function refusedEdits({ spec, observed }: ComponentContext<ResolvedMinio>): stri
 
 // ---- the component --------------------------------------------------------------------------------------
 
-export const minio: Component<ResolvedMinio> = {
+export const minio: Component<ResolvedMinio, MinioSpec, Preset, 'minio'> = {
   name: 'minio',
   title: 'Minio',
+  schema: MinioSpec,
+  presets: PRESETS,
+  // MinIO: StatefulSet `<base>-<base>-pool` ≤ 52.
+  naming: {
+    suffix: 'minio',
+    maxLength: 23,
+    reason: 'MinIO derives the StatefulSet `<name>-<name>-pool` (≤ 52 characters)',
+  },
+  resolve: ({ user, common }) =>
+    Object.assign(common, {
+      volumesPerServer: common.replicas > 1 ? 4 : 1,
+      rootUser: user?.config?.rootUser || 'admin',
+      browser: user?.config?.minioBrowserSetting || 'on',
+    }),
+  transitions: [
+    {
+      field: 'minio.replicas',
+      component: 'minio',
+      resolved: replicas(RULES),
+      allowed: (old, now) => `${now} == ${old}`,
+      verb: 'may not change',
+      why: "a MinIO pool's servers and volumes per server are fixed",
+      unset: `unset or 0 is the size preset (${presetValues(RULES, (p) => String(p.replicas))})`,
+      kind: 'number',
+    },
+    {
+      field: 'minio.storageSize',
+      component: 'minio',
+      resolved: storageSize(RULES),
+      allowed: quantities('=='),
+      verb: 'may not change',
+      why: "the volume claim template of a MinIO pool's StatefulSet is fixed",
+      unset: `an unset storageSize is the size preset (${presetValues(RULES, (p) => p.storageSize)})`,
+      kind: 'string',
+    },
+  ],
   kinds: [{ ref: TENANT, condition: 'MinioCustomResource' }],
   select: (spec) => spec.minio,
   desired: (context) => (namespaceConflict(context) === undefined ? [tenant(context)] : []),

@@ -1,5 +1,7 @@
 // MySQL through the Percona XtraDB Cluster operator 1.18: one PerconaXtraDBCluster `<name>-cluster`.
 // CRD: shared/crds/percona/pxc.percona.com_perconaxtradbclusters.yaml; reference §5.5.
+import { z } from 'zod';
+import { neverShrinks, presetValues, type RuleOwner, replicas } from '../admission.js';
 import {
   type AppliedRetention,
   agreedRetention,
@@ -8,14 +10,35 @@ import {
   carriesPolicy,
   childLabels,
   namesOfKind,
+  type Preset,
+  type ResolvedCommon,
   userinfo,
 } from '../component.js';
 import type { Finding } from '../conditions.js';
 import { CHILD_KINDS, type Child, type KubeObject, numberField, range, stringField } from '../kube.js';
-import type { ResolvedMySQL } from '../presets.js';
 import { storageShrinks } from '../quantity.js';
+import { presetResources } from '../resources.js';
+import { componentFields, Replicas, ResourceRequirements } from '../schema.js';
 
 const PXC = CHILD_KINDS.PerconaXtraDBCluster;
+
+export const MySQLSpec = z.strictObject({
+  ...componentFields,
+  replicas: Replicas.optional().describe(
+    'Number of Percona XtraDB Cluster nodes (1, 3 or 5). 0 means the preset.',
+  ),
+  config: z.strictObject({ resources: ResourceRequirements.optional() }).optional(),
+});
+
+export type MySQLSpec = z.infer<typeof MySQLSpec>;
+export type ResolvedMySQL = ResolvedCommon;
+
+/** The reference's presets (reference §2). */
+const PRESETS = {
+  dev: { storageSize: '1Gi', replicas: 1, resources: undefined },
+  small: { storageSize: '10Gi', replicas: 3, resources: presetResources('500m', '1Gi', '1000m', '2Gi') },
+} as const satisfies Record<string, Preset>;
+const RULES: RuleOwner = { name: 'mysql', presets: PRESETS };
 
 export const PERCONA_CR_VERSION = '1.18.0';
 // Upstream 1.18.0 defaults (deploy/cr.yaml); the reference used a moving `main` tag for dev.
@@ -166,9 +189,38 @@ function operatorMessage(pxc: KubeObject): string {
   return typeof first === 'string' ? `: ${first.slice(0, 300)}` : '';
 }
 
-export const mysql: Component<ResolvedMySQL> = {
+export const mysql: Component<ResolvedMySQL, MySQLSpec, Preset, 'mysql'> = {
   name: 'mysql',
   title: 'MySQL',
+  schema: MySQLSpec,
+  presets: PRESETS,
+  // Percona: PerconaXtraDBCluster `<base>-cluster`, and the operator caps cluster names at 22.
+  naming: {
+    suffix: 'mysql',
+    maxLength: 14,
+    reason: 'Percona limits the cluster name `<name>-cluster` to 22 characters',
+  },
+  resolve: ({ common, problems }) => {
+    if (common.enabled && ![1, 3, 5].includes(common.replicas)) {
+      problems.push(
+        `spec.mysql.replicas is ${common.replicas}; Percona XtraDB Cluster runs 1 (unsafe, dev), 3 or 5 nodes`,
+      );
+    }
+    return common;
+  },
+  transitions: [
+    neverShrinks(RULES),
+    {
+      field: 'mysql.replicas',
+      component: 'mysql',
+      resolved: replicas(RULES),
+      allowed: (old, now) => `(${now} == 1) == (${old} == 1)`,
+      verb: 'may not move between a single node and a cluster',
+      why: 'Percona cannot switch TLS and the proxy on a live cluster (a cluster moves between odd sizes of 3 or more)',
+      unset: `unset or 0 is the size preset (${presetValues(RULES, (p) => String(p.replicas))})`,
+      kind: 'number',
+    },
+  ],
   kinds: [{ ref: PXC, condition: 'MySQLCustomResource' }],
   select: (spec) => spec.mysql,
   desired: (context) => [perconaCluster(context)],

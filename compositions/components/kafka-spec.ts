@@ -1,0 +1,133 @@
+// Kafka's slice of the parent spec: its schema, presets, resolution, names and admission rules (kept
+// apart from kafka.ts, which builds the Strimzi objects, to keep both files readable).
+import { z } from 'zod';
+import { neverShrinks, presetValues, type RuleOwner, replicas } from '../admission.js';
+import type { Component, Preset, ResolvedCommon } from '../component.js';
+import { presetResources } from '../resources.js';
+import { componentFields, Replicas, ResourceRequirements } from '../schema.js';
+
+export const KafkaSpec = z.strictObject({
+  ...componentFields,
+  replicas: Replicas.optional().describe(
+    'Number of Kafka nodes. Never shrinks (refused at admission). Growth is admitted, but the hooks refuse any ' +
+      'change of a running Kafka (InvalidSpec) until they add broker-only nodes: its one pool holds the KRaft ' +
+      'controllers, which Strimzi 0.49 cannot scale.',
+  ),
+  config: z
+    .strictObject({
+      resources: ResourceRequirements.optional(),
+      replicationConfig: z
+        .strictObject({
+          defaultReplicationFactor: z.number().int().optional().describe('default.replication.factor'),
+          minInSyncReplicas: z.number().int().optional().describe('min.insync.replicas'),
+          offsetsTopicRF: z.number().int().optional().describe('offsets.topic.replication.factor'),
+          transactionStateRF: z
+            .number()
+            .int()
+            .optional()
+            .describe(
+              'transaction.state.log.replication.factor (the reference swapped these two tags; fixed here)',
+            ),
+          transactionStateISR: z.number().int().optional().describe('transaction.state.log.min.isr'),
+        })
+        .optional(),
+    })
+    .optional(),
+});
+
+export type KafkaSpec = z.infer<typeof KafkaSpec>;
+
+interface Replication {
+  readonly defaultReplicationFactor: number;
+  readonly minInSyncReplicas: number;
+  readonly offsetsTopicRF: number;
+  readonly transactionStateRF: number;
+  readonly transactionStateISR: number;
+}
+
+export interface ResolvedKafka extends ResolvedCommon {
+  readonly replication: Replication;
+}
+
+export interface KafkaPreset extends Preset {
+  readonly replication: Replication;
+}
+
+/** The reference's presets (reference §2). */
+const PRESETS: Readonly<Record<'dev' | 'small', KafkaPreset>> = {
+  dev: {
+    storageSize: '1Gi',
+    replicas: 1,
+    resources: undefined,
+    replication: {
+      defaultReplicationFactor: 1,
+      minInSyncReplicas: 1,
+      offsetsTopicRF: 1,
+      transactionStateRF: 1,
+      transactionStateISR: 1,
+    },
+  },
+  small: {
+    storageSize: '5Gi',
+    replicas: 3,
+    resources: presetResources('500m', '1Gi', '1000m', '2Gi'),
+    replication: {
+      defaultReplicationFactor: 3,
+      minInSyncReplicas: 2,
+      offsetsTopicRF: 3,
+      transactionStateRF: 3,
+      transactionStateISR: 2,
+    },
+  },
+};
+const RULES: RuleOwner = { name: 'kafka', presets: PRESETS };
+
+/** Everything of the Kafka component that is about its spec, spread into `kafka`. */
+export const KAFKA_SLICE: Pick<
+  Component<ResolvedKafka, KafkaSpec, KafkaPreset, 'kafka'>,
+  'name' | 'schema' | 'presets' | 'naming' | 'resolve' | 'transitions'
+> = {
+  name: 'kafka',
+  schema: KafkaSpec,
+  presets: PRESETS,
+  // Strimzi: pods `<base>-<base>-node-pool-<id>` ≤ 63 with up to 3-digit node IDs.
+  naming: {
+    suffix: 'kafka',
+    maxLength: 23,
+    reason: 'Strimzi derives pod names `<name>-<name>-node-pool-<id>` (≤ 63 characters)',
+  },
+  resolve: ({ user, preset, common, problems }) => {
+    const own = user?.config?.replicationConfig;
+    const replication: Replication = {
+      defaultReplicationFactor: own?.defaultReplicationFactor || preset.replication.defaultReplicationFactor,
+      minInSyncReplicas: own?.minInSyncReplicas || preset.replication.minInSyncReplicas,
+      offsetsTopicRF: own?.offsetsTopicRF || preset.replication.offsetsTopicRF,
+      transactionStateRF: own?.transactionStateRF || preset.replication.transactionStateRF,
+      transactionStateISR: own?.transactionStateISR || preset.replication.transactionStateISR,
+    };
+    if (common.enabled) {
+      for (const [key, value] of Object.entries(replication)) {
+        if (value > common.replicas) {
+          problems.push(
+            `spec.kafka.config.replicationConfig.${key} is ${value} but kafka.replicas is ${common.replicas}: ` +
+              'a replication setting cannot exceed the number of brokers',
+          );
+        }
+      }
+    }
+    return Object.assign(common, { replication });
+  },
+  transitions: [
+    neverShrinks(RULES),
+    {
+      field: 'kafka.replicas',
+      component: 'kafka',
+      resolved: replicas(RULES),
+      allowed: (old, now) => `${now} >= ${old}`,
+      verb: 'may not shrink',
+      why: "removing brokers needs Strimzi's broker removal path, which the hooks do not offer, and a KRaft controller quorum cannot shrink",
+      unset: `unset or 0 is the size preset (${presetValues(RULES, (p) => String(p.replicas))})`,
+      kind: 'number',
+    },
+  ],
+};
