@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { transitionRules } from './admission.js';
 import type { Component } from './component.js';
 import { COMPONENTS } from './components/index.js';
-import { WeightsAndBiasesSpec, WeightsAndBiasesStatus } from './parent.js';
+import { parentSchemas } from './parent.js';
 
 type Schema = { [key: string]: unknown };
 
@@ -105,8 +105,8 @@ export function weightsAndBiasesCrd(components: readonly Component[] = COMPONENT
                 apiVersion: { type: 'string' },
                 kind: { type: 'string' },
                 metadata: { type: 'object' },
-                spec: jsonSchema(WeightsAndBiasesSpec),
-                status: conditionsAsMap(jsonSchema(WeightsAndBiasesStatus)),
+                spec: jsonSchema(parentSchemas(components).spec),
+                status: conditionsAsMap(jsonSchema(parentSchemas(components).status)),
               },
             },
           },
