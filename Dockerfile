@@ -11,6 +11,7 @@ COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY compositions ./compositions
+# Only the server's sources: the CLI (cli/) and the simulator (sim/) stay out of the image.
 COPY hooks ./hooks
 RUN npm run build
 
@@ -36,4 +37,4 @@ EXPOSE 8080 9090
 # pretenuring V8 stops moving each request's objects into the old generation, which made GC the
 # largest cost per call (docs/performance.md).
 ENTRYPOINT []
-CMD ["/nodejs/bin/node", "--no-allocation-site-pretenuring", "dist/hooks/cli.js", "serve"]
+CMD ["/nodejs/bin/node", "--no-allocation-site-pretenuring", "dist/hooks/main.js"]

@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const HOST = '127.0.0.1';
-const CLI = join(ROOT, 'dist/hooks/cli.js');
+const SERVER = join(ROOT, 'dist/hooks/main.js');
 const READY_TIMEOUT_MS = 15_000;
 const STOP_TIMEOUT_MS = 30_000;
 
@@ -39,8 +39,8 @@ export function freePort(): Promise<number> {
 
 /** Fails unless dist/ exists and is newer than every source it is built from. */
 export function assertBuilt(): void {
-  if (!existsSync(CLI)) throw new Error('dist/hooks/cli.js is missing: run `npm run build` first');
-  const built = statSync(CLI).mtimeMs;
+  if (!existsSync(SERVER)) throw new Error('dist/hooks/main.js is missing: run `npm run build` first');
+  const built = statSync(SERVER).mtimeMs;
   for (const dir of ['hooks', 'compositions', 'compositions/components']) {
     for (const file of readdirTs(join(ROOT, dir))) {
       if (statSync(file).mtimeMs > built) {
@@ -120,7 +120,7 @@ export async function startHookServer(options: HookServerOptions = {}): Promise<
   const root = options.root ?? ROOT;
   const child = spawn(
     process.execPath,
-    [...(options.nodeArgs ?? PRODUCTION_NODE_FLAGS), join(root, 'dist/hooks/cli.js'), 'serve'],
+    [...(options.nodeArgs ?? PRODUCTION_NODE_FLAGS), join(root, 'dist/hooks/main.js')],
     {
       cwd: root,
       env: {

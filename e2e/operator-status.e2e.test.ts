@@ -1,5 +1,5 @@
 // The operator statuses our readiness rules read, judged by the upstream CRDs' status schemas: the
-// emulated operators (hooks/emulator/operators.ts) wrote the observed children of the golden
+// emulated operators (sim/operators.ts) wrote the observed children of the golden
 // fixtures; here each is created on the real API server and its status written through the
 // status subresource, as the operator would. A field the real CRD prunes is a field no real
 // operator can report, so a readiness rule that reads it would never see it.

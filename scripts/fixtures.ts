@@ -18,9 +18,9 @@ import {
   sameKind,
 } from '../compositions/kube.js';
 import type { RelatedResourceRule } from '../compositions/metacontroller.js';
-import type { Obj } from '../hooks/emulator/cluster.js';
-import { applyUpdate, controllerRef, goJson, objectMap } from '../hooks/emulator/metacontroller.js';
 import { compositeHook, customizeHook, secretsCustomizeHook, secretsSyncHook } from '../hooks/handlers.js';
+import type { Obj } from '../sim/cluster.js';
+import { applyUpdate, controllerRef, goJson, objectMap } from '../sim/metacontroller.js';
 import { seededRandom } from '../test/support/app.js';
 import { NOW, PARENT_UID } from '../test/support/builders.js';
 import { validateAgainstCrd } from '../test/support/crd-validator.js';

@@ -102,7 +102,7 @@ describe('Dockerfile', () => {
     expect(uid).toBe(deployment.spec.template.spec.securityContext.runAsUser);
   });
 
-  test('the runtime command is exec-form node running `serve`, as `npm start` does', () => {
+  test('the runtime command is exec-form node running the server entry point, as `npm start` does', () => {
     const entrypoint = last(runtime, 'ENTRYPOINT');
     if (entrypoint !== undefined) expect(JSON.parse(entrypoint)).toEqual([]);
     const cmd = JSON.parse(last(runtime, 'CMD') ?? 'null') as string[];
@@ -132,6 +132,15 @@ describe('Dockerfile', () => {
     expect(runs(runtime)).toEqual([]);
   });
 
+  test('the build copies the server sources only: compositions/ and hooks/, not the CLI or the simulator', () => {
+    const build = stageNamed(copies(runtime).find((c) => c.sources.includes('/app/dist'))?.from as string);
+    const sources = copies(build as Stage)
+      .filter((c) => c.from === undefined)
+      .flatMap((c) => c.sources);
+    expect(sources).toEqual(expect.arrayContaining(['compositions', 'hooks']));
+    for (const offline of ['cli', 'sim', 'test', 'scripts', 'bench']) expect(sources).not.toContain(offline);
+  });
+
   test('.dockerignore admits only what the build copies: no node_modules, dist, tests or .git', () => {
     const rules = readFileSync(path.join(REPO_ROOT, '.dockerignore'), 'utf8')
       .split('\n')
@@ -151,8 +160,9 @@ describe('Dockerfile', () => {
 });
 
 // ---------------------------------------------------------------------------------------------
-// The image's command, reproduced: `node dist/hooks/cli.js serve` from a fresh build, with
-// package.json beside dist/ and the dependencies in node_modules.
+// The image's command, reproduced: `node dist/hooks/main.js` from a fresh build, with
+// package.json beside dist/ and the dependencies in node_modules, and without the CLI and the
+// simulator, which the image does not carry.
 
 let workdir: string;
 let server: ChildProcess | undefined;
@@ -174,6 +184,7 @@ beforeAll(() => {
     ],
     { stdio: 'pipe', timeout: 60_000 },
   );
+  for (const offline of ['cli', 'sim']) rmSync(path.join(workdir, 'dist', offline), { recursive: true });
   copyFileSync(path.join(REPO_ROOT, 'package.json'), path.join(workdir, 'package.json'));
   symlinkSync(path.join(REPO_ROOT, 'node_modules'), path.join(workdir, 'node_modules'), 'dir');
 }, 90_000);
@@ -232,7 +243,7 @@ async function until(check: () => Promise<boolean>, timeoutMs: number): Promise<
 
 describe('the image command', () => {
   test('starts ready, answers /sync, fails readiness on SIGTERM, then exits 0', async () => {
-    server = spawn(process.execPath, ['dist/hooks/cli.js', 'serve'], {
+    server = spawn(process.execPath, ['dist/hooks/main.js'], {
       cwd: workdir,
       env: {
         PATH: process.env.PATH ?? '',

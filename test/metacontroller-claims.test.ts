@@ -4,16 +4,10 @@
 // kind; as attachments of the DecoratorController they are created, kept and updated instead.
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
-import {
-  type Cluster,
-  type ClusterEvent,
-  type KindInfo,
-  kindInfo,
-  type Obj,
-} from '../hooks/emulator/cluster.js';
-import { DECORATOR_ANNOTATION, DEFAULT_CHILD_RESOURCES } from '../hooks/emulator/metacontroller.js';
-import { loadParent, processIo } from '../hooks/render.js';
-import { Simulation } from '../hooks/simulate.js';
+import { loadParent, processIo } from '../cli/render.js';
+import { type Cluster, type ClusterEvent, type KindInfo, kindInfo, type Obj } from '../sim/cluster.js';
+import { DECORATOR_ANNOTATION, DEFAULT_CHILD_RESOURCES } from '../sim/metacontroller.js';
+import { Simulation } from '../sim/simulation.js';
 import { REPO_ROOT } from './support/shared.js';
 
 const parent = () => loadParent(path.join(REPO_ROOT, 'manifests', 'examples', 'dev.yaml'), processIo);

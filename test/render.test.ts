@@ -4,8 +4,8 @@ import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { stringify } from 'yaml';
-import { type Io, loadParent, processIo, runRender } from '../hooks/render.js';
-import { Simulation } from '../hooks/simulate.js';
+import { type Io, loadParent, processIo, runRender } from '../cli/render.js';
+import { Simulation } from '../sim/simulation.js';
 import { REPO_ROOT } from './support/shared.js';
 
 const NOW = '2026-01-01T00:00:00Z';
@@ -318,7 +318,7 @@ describe('wandb-hooks <command>', () => {
       new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
         const child = execFile(
           process.execPath,
-          ['--import', 'tsx', 'hooks/cli.ts', ...args],
+          ['--import', 'tsx', 'cli/main.ts', ...args],
           { cwd: REPO_ROOT },
           (error, stdout, stderr) =>
             resolve({

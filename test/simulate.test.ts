@@ -4,11 +4,12 @@
 // change that needs more rounds to converge is a behaviour change worth noticing.
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
+import { loadParent, processIo } from '../cli/render.js';
+import { runSimulate } from '../cli/simulate.js';
 import { CHILD_KINDS } from '../compositions/kube.js';
-import { type Cluster, clone, isWrite, type Obj } from '../hooks/emulator/cluster.js';
-import { applyUpdate, COMPOSITE_FINALIZER } from '../hooks/emulator/metacontroller.js';
-import { loadParent, processIo } from '../hooks/render.js';
-import { remaining, runSimulate, Simulation } from '../hooks/simulate.js';
+import { type Cluster, clone, isWrite, type Obj } from '../sim/cluster.js';
+import { applyUpdate, COMPOSITE_FINALIZER } from '../sim/metacontroller.js';
+import { remaining, Simulation } from '../sim/simulation.js';
 import { REPO_ROOT } from './support/shared.js';
 
 const NOW = '2026-01-01T00:00:00Z';

@@ -39,7 +39,7 @@ export async function render(parentFile: string, extra: readonly string[] = []):
   const { stdout } = await run(
     process.execPath,
     [
-      path.join(REPO_ROOT, 'dist/hooks/cli.js'),
+      path.join(REPO_ROOT, 'dist/cli/main.js'),
       'render',
       '-f',
       parentFile,

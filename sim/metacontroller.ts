@@ -2,17 +2,17 @@
 // CompositeController (generateSelector, finalize hook, customize) and a DecoratorController that
 // call the production hook functions exactly as the HTTP handlers do, through the same request
 // schemas and response checks, and apply the answers with dynamic-apply's three-way merge.
-import type { RandomSource } from '../../compositions/credentials.js';
-import { LAST_APPLIED_ANNOTATION } from '../../compositions/freeze.js';
-import { CHILD_KINDS, RELATED_KINDS } from '../../compositions/kube.js';
+import type { RandomSource } from '../compositions/credentials.js';
+import { LAST_APPLIED_ANNOTATION } from '../compositions/freeze.js';
+import { CHILD_KINDS, RELATED_KINDS } from '../compositions/kube.js';
 import type {
   CompositeSyncRequest,
   CompositeSyncResponse,
   DecoratorSyncRequest,
   DecoratorSyncResponse,
   RelatedResourceRule,
-} from '../../compositions/metacontroller.js';
-import { compositeHook, customizeHook, secretsCustomizeHook, secretsSyncHook } from '../handlers.js';
+} from '../compositions/metacontroller.js';
+import { compositeHook, customizeHook, secretsCustomizeHook, secretsSyncHook } from '../hooks/handlers.js';
 import {
   type Clock,
   type Cluster,

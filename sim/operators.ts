@@ -1,8 +1,8 @@
 // Scripted operators: each moves its custom resources one step per round through the status
 // values the real operator writes (reference/infra-crds.md §7), creates the PVCs and Secrets it
 // would, and honours its deletion knobs and finalizers. Deliberately small: no pods, no Services.
-import type { RandomSource } from '../../compositions/credentials.js';
-import { CHILD_KINDS, RELATED_KINDS } from '../../compositions/kube.js';
+import type { RandomSource } from '../compositions/credentials.js';
+import { CHILD_KINDS, RELATED_KINDS } from '../compositions/kube.js';
 import {
   type Cluster,
   clone,

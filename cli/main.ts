@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// wandb-hooks: `serve` runs the hook server (the default); `render` and `simulate` run the hooks
+// wandb-hooks, the command line (package.json bin): `serve` runs the hook server (the default; the
+// container starts hooks/main.ts directly); `render` and `simulate` run the hooks
 // offline (docs/cli.md).
 
 const USAGE = `usage: wandb-hooks <command> [options]
@@ -20,7 +21,7 @@ async function main(argv: readonly string[]): Promise<number> {
   switch (command) {
     case 'serve': {
       // Loaded only here: the server's dependencies (Express, pino) are not needed offline.
-      const { serve } = await import('./server.js');
+      const { serve } = await import('../hooks/server.js');
       await serve();
       return -1; // keeps running
     }

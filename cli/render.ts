@@ -12,16 +12,18 @@ import { resolveSpec } from '../compositions/presets.js';
 import { parentRef } from '../compositions/reconcile.js';
 import type { DeletionPlan } from '../compositions/retention.js';
 import { deletionPlan } from '../compositions/retention.js';
+import { HookError } from '../hooks/errors.js';
 import {
   ApiError,
   Clock,
   Cluster,
   clone,
   formatTime,
+  InputError,
   type Obj,
   seededRandom,
   uuidFrom,
-} from './emulator/cluster.js';
+} from '../sim/cluster.js';
 import {
   COMPOSITE_FINALIZER,
   CONTROLLER_UID_LABEL,
@@ -32,13 +34,11 @@ import {
   DecoratorControllerEmulator,
   desiredChildren,
   manageChildren,
-} from './emulator/metacontroller.js';
-import { HookError } from './errors.js';
+} from '../sim/metacontroller.js';
+import { DEFAULT_SEED } from '../sim/simulation.js';
 
 // ---- CLI plumbing (shared with simulate) -------------------------------------------------------
 
-/** Bad input: the command prints the message and exits 1. */
-export class InputError extends Error {}
 /** Bad invocation: the command prints the message and its usage and exits 2. */
 export class UsageError extends Error {}
 
@@ -423,8 +423,6 @@ const RENDER_FLAGS: FlagSpec[] = [
   { name: 'seed', value: true },
   { name: 'help', short: 'h', value: false },
 ];
-
-export const DEFAULT_SEED = 'wandb-hooks';
 
 export function runRender(argv: readonly string[], io: Io = processIo): number {
   try {

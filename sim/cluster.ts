@@ -2,8 +2,8 @@
 // (uid, generation, resourceVersion, deletionTimestamp), finalizers, a status subresource, and a
 // garbage collector for owner references. Every write is recorded with who made it.
 import { createHash } from 'node:crypto';
-import type { RandomSource } from '../../compositions/credentials.js';
-import { CHILD_KINDS, type OwnerReference, RELATED_KINDS } from '../../compositions/kube.js';
+import type { RandomSource } from '../compositions/credentials.js';
+import { CHILD_KINDS, type OwnerReference, RELATED_KINDS } from '../compositions/kube.js';
 
 export type { OwnerReference };
 
@@ -180,6 +180,9 @@ export const describe = (o: { kind: string; metadata: { name: string } }): strin
 // ---- errors ------------------------------------------------------------------------------------
 
 export type ApiReason = 'NotFound' | 'AlreadyExists' | 'Conflict' | 'Invalid';
+
+/** Input the simulator cannot act on (a kubectl command it does not emulate, a bad file). */
+export class InputError extends Error {}
 
 export class ApiError extends Error {
   constructor(

@@ -1,7 +1,7 @@
-// `wandb-hooks simulate`: the emulator end to end. An in-memory API server, Metacontroller's two
-// controllers calling the production hooks, and scripted operators, run in rounds from an empty
-// namespace until nothing changes; optionally followed by a deletion. Also the project's
-// integration-test engine (test/simulate.test.ts drives the Simulation class directly).
+// The simulator end to end: an in-memory API server, Metacontroller's two controllers calling the
+// hook pipeline (hooks/handlers.ts), and scripted operators, run in rounds from an empty namespace
+// until nothing changes; optionally followed by a deletion. `wandb-hooks simulate` (cli/simulate.ts)
+// prints it; the integration tests (test/simulate.test.ts) drive the Simulation class directly.
 import { RELATED_KINDS } from '../compositions/kube.js';
 import {
   ApiError,
@@ -9,6 +9,7 @@ import {
   Cluster,
   type ClusterEvent,
   clone,
+  InputError,
   isWrite,
   type KindInfo,
   keyOf,
@@ -18,28 +19,19 @@ import {
   type Propagation,
   seededRandom,
   uuidFrom,
-} from './emulator/cluster.js';
+} from './cluster.js';
 import {
   CompositeControllerEmulator,
   type CompositeOutcome,
   DecoratorControllerEmulator,
   type DecoratorOutcome,
-} from './emulator/metacontroller.js';
-import { createOperators, type Operator } from './emulator/operators.js';
-import {
-  DEFAULT_SEED,
-  type FlagSpec,
-  InputError,
-  type Io,
-  loadParent,
-  parseFlags,
-  processIo,
-  reportError,
-  timeFlag,
-  UsageError,
-} from './render.js';
+} from './metacontroller.js';
+import { createOperators, type Operator } from './operators.js';
 
 const PARENT = RELATED_KINDS.WeightsAndBiases;
+
+/** Seed of generated uids and credentials unless one is given (render and simulate share it). */
+export const DEFAULT_SEED = 'wandb-hooks';
 
 export interface SimulationOptions {
   /** Start of the emulated clock (RFC 3339). */
@@ -279,166 +271,10 @@ export function shellWords(command: string): string[] {
   return words;
 }
 
-// ---- output ------------------------------------------------------------------------------------
-
-export function formatRound(record: RoundRecord): string {
-  const lines = [`round ${record.round}  ${record.time}`];
-  for (const event of record.events) {
-    const what = `${event.kind} ${event.name}`;
-    lines.push(
-      `  ${event.actor.padEnd(30)} ${event.verb.padEnd(7)} ${what}${event.detail ? `  (${event.detail})` : ''}`,
-    );
-  }
-  if (!record.changed) lines.push('  (nothing changed)');
-  return lines.join('\n');
-}
-
-const summaryOf = (status: unknown): string => {
-  const s = (status ?? {}) as Record<string, unknown>;
-  const states = ['mysql', 'redis', 'kafka', 'minio', 'clickhouse']
-    .map((c) => [c, (s[`${c}Status`] as { state?: unknown } | undefined)?.state] as const)
-    .filter(([, state]) => typeof state === 'string')
-    .map(([c, state]) => `${c}=${String(state)}`);
-  return `ready=${String(s.ready)}${states.length > 0 ? ` (${states.join(' ')})` : ''}`;
-};
-
 /** What is left in a namespace, as `Kind name` lines. */
 export function remaining(simulation: Simulation, namespace: string): string[] {
   return simulation.cluster
     .all()
     .filter((o) => o.metadata.namespace === namespace)
     .map((o) => `${o.kind} ${o.metadata.name}${o.metadata.deletionTimestamp ? ' (terminating)' : ''}`);
-}
-
-export const SIMULATE_USAGE = `usage: wandb-hooks simulate -f PARENT [--rounds N] [--delete] [--cascade background|foreground|orphan] [--now TIME] [--seed SEED] [-o text|json]
-
-Runs PARENT (a WeightsAndBiases, YAML or JSON, "-" for stdin) from an empty namespace through an
-emulated Metacontroller (CompositeController wandb-infra, DecoratorController wandb-secrets)
-calling the real hooks, with scripted Percona, Strimzi, Altinity, MinIO and Opstree operators,
-and prints a timeline until nothing changes. A round is: every operator step, the composite
-sync or finalize, the decorator sync, garbage collection; the clock then moves by the
-resyncAfterSeconds the hooks asked for.
-
-  -f, --file PARENT     the parent
-      --rounds N        give up after N rounds (default 40; per phase with --delete)
-      --delete          once stable, delete the parent and run until it is gone
-      --cascade MODE    deletion propagation for --delete (default background)
-      --now TIME        start of the clock (RFC 3339; default: now)
-      --seed SEED       seed for uids, passwords and cluster IDs (default: wandb-hooks)
-  -o, --output FORMAT   text (default) or json
-`;
-
-const SIMULATE_FLAGS: FlagSpec[] = [
-  { name: 'file', short: 'f', value: true },
-  { name: 'rounds', value: true },
-  { name: 'delete', value: false },
-  { name: 'cascade', value: true },
-  { name: 'now', value: true },
-  { name: 'seed', value: true },
-  { name: 'output', short: 'o', value: true },
-  { name: 'help', short: 'h', value: false },
-];
-
-const CASCADES: Record<string, Propagation> = {
-  background: 'Background',
-  foreground: 'Foreground',
-  orphan: 'Orphan',
-};
-
-export function runSimulate(argv: readonly string[], io: Io = processIo): number {
-  try {
-    const flags = parseFlags(argv, SIMULATE_FLAGS);
-    if (flags.has('help')) {
-      io.stdout(SIMULATE_USAGE);
-      return 0;
-    }
-    const file = flags.get('file');
-    if (file === undefined) throw new UsageError('-f PARENT is required');
-    const roundsText = flags.get('rounds') ?? '40';
-    const maxRounds = Number(roundsText);
-    if (!Number.isInteger(maxRounds) || maxRounds < 1 || maxRounds > 10_000) {
-      throw new UsageError(`--rounds must be a whole number from 1 to 10000, not "${roundsText}"`);
-    }
-    const output = flags.get('output') ?? 'text';
-    if (output !== 'text' && output !== 'json')
-      throw new UsageError(`-o must be text or json, not "${output}"`);
-    const cascadeText = flags.get('cascade') ?? 'background';
-    const cascade = CASCADES[cascadeText];
-    if (!cascade)
-      throw new UsageError(`--cascade must be background, foreground or orphan, not "${cascadeText}"`);
-    if (flags.has('cascade') && !flags.has('delete')) throw new UsageError('--cascade needs --delete');
-
-    const parent = loadParent(file, io);
-    const namespace = parent.metadata.namespace ?? 'default';
-    const name = parent.metadata.name;
-    const simulation = new Simulation({
-      now: timeFlag(flags.get('now')),
-      seed: flags.get('seed') ?? DEFAULT_SEED,
-    });
-    const text = output === 'text';
-    const print = (line: string) => {
-      if (text) io.stdout(`${line}\n`);
-    };
-    const runPhase = (): RunResult => {
-      const start = simulation.rounds.length;
-      const result = simulation.run(maxRounds);
-      for (const record of simulation.rounds.slice(start)) print(formatRound(record));
-      return result;
-    };
-
-    simulation.apply(parent);
-    const install = runPhase();
-    const installed = simulation.parent(namespace, name);
-    print(
-      install.stable
-        ? `stable after ${simulation.rounds.length} rounds: WeightsAndBiases ${namespace}/${name} ${summaryOf(installed?.status)}`
-        : `not stable after ${maxRounds} rounds: WeightsAndBiases ${namespace}/${name} ${summaryOf(installed?.status)}`,
-    );
-
-    let deletion: RunResult | undefined;
-    if (flags.has('delete') && install.stable) {
-      print(`deleting WeightsAndBiases ${namespace}/${name} (--cascade=${cascadeText})`);
-      simulation.delete(namespace, name, cascade);
-      deletion = runPhase();
-      const gone = simulation.parent(namespace, name) === undefined;
-      print(
-        `${deletion.stable ? `stable after ${simulation.rounds.length} rounds` : `not stable after ${maxRounds} more rounds`}: ` +
-          `WeightsAndBiases ${namespace}/${name} ${gone ? 'is gone' : 'still exists'}`,
-      );
-      print(
-        `left in namespace ${namespace}:${
-          remaining(simulation, namespace)
-            .map((l) => `\n  ${l}`)
-            .join('') || ' nothing'
-        }`,
-      );
-    }
-
-    if (!text) {
-      const body = {
-        rounds: simulation.rounds.map((r) => ({
-          round: r.round,
-          time: r.time,
-          changed: r.changed,
-          events: r.events,
-        })),
-        install: { ...install, status: installed?.status ?? null },
-        ...(deletion
-          ? {
-              deletion: { ...deletion, parentGone: simulation.parent(namespace, name) === undefined },
-              remaining: remaining(simulation, namespace),
-            }
-          : {}),
-      };
-      io.stdout(`${JSON.stringify(body, null, 2)}\n`);
-    }
-    const stable = install.stable && (deletion?.stable ?? true);
-    if (!stable)
-      io.stderr(
-        'wandb-hooks simulate: the simulation did not become stable; raise --rounds or read the timeline\n',
-      );
-    return stable ? 0 : 1;
-  } catch (error) {
-    return reportError('simulate', error, SIMULATE_USAGE, io);
-  }
 }
