@@ -1,6 +1,7 @@
 // Conditions and states: the reference's vocabulary (common/condition.go, common/state.go), with
 // deterministic bookkeeping: sorted by type, never expiring, lastTransitionTime kept unless the
 // condition's status changes.
+import { type KubeObject, numberField } from './kube.js';
 import type { Condition, State } from './parent.js';
 
 /** A condition as a component reports it, with the state it implies for that component. */
@@ -25,7 +26,29 @@ export const Reasons = {
   NoResource: 'NoResource',
   ReportedStatus: 'ReportedStatus',
   Unknown: 'Unknown',
+  /** The operator has not yet observed the child's current generation. */
+  StaleGeneration: 'StaleGeneration',
 } as const;
+
+/** Why an object's status may describe an older spec, or undefined when it is current. */
+export function staleGeneration(object: KubeObject): string | undefined {
+  const generation = object.metadata.generation;
+  const observedGeneration = numberField(object, 'status', 'observedGeneration');
+  if (generation === undefined || observedGeneration === generation) return undefined;
+  return (
+    `${object.kind} ${object.metadata.name}: the operator has not yet observed generation ${generation} ` +
+    `(observedGeneration ${observedGeneration ?? 'unset'})`
+  );
+}
+
+/** `<Title>ReportedReady` while the operator's status is older than the spec: not judged yet. */
+export const staleFinding = (type: string, message: string): Finding => ({
+  type,
+  status: 'False',
+  reason: Reasons.StaleGeneration,
+  message,
+  implies: 'Pending',
+});
 
 /**
  * Worst first. The reference's order is Error > Unavailable > Pending > Degraded > Healthy with

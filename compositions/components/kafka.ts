@@ -11,7 +11,7 @@ import {
   namesOfKind,
   serviceHost,
 } from '../component.js';
-import { type Finding, Reasons, worstState } from '../conditions.js';
+import { type Finding, Reasons, staleFinding, staleGeneration, worstState } from '../conditions.js';
 import { decodeData } from '../credentials.js';
 import { withField } from '../freeze.js';
 import {
@@ -204,16 +204,6 @@ const reasonOf = (condition: StrimziCondition, fallback: string): string =>
 const detailOf = (condition: StrimziCondition): string =>
   typeof condition.message === 'string' && condition.message ? `: ${condition.message.slice(0, 300)}` : '';
 
-function staleGeneration(object: KubeObject): string | undefined {
-  const generation = object.metadata.generation;
-  const observedGeneration = numberField(object, 'status', 'observedGeneration');
-  if (generation === undefined || observedGeneration === generation) return undefined;
-  return (
-    `${object.kind} ${object.metadata.name}: the operator has not yet observed generation ${generation} ` +
-    `(observedGeneration ${observedGeneration ?? 'unset'})`
-  );
-}
-
 /**
  * `KafkaReportedReady` from the Kafka's `Ready`/`NotReady`/`ReconciliationPaused` conditions, fresh only
  * when both the Kafka and the pool were reconciled at their current generation (pool edits do not bump
@@ -293,7 +283,7 @@ function reportedByKafka(kafka: KubeObject, who: string): Finding {
 function freshnessOf(kafka: KubeObject, pool: KubeObject | undefined, poolName: string): Finding | undefined {
   const type = 'KafkaReportedReady';
   const stale = staleGeneration(kafka) ?? (pool && staleGeneration(pool));
-  if (stale) return { type, status: 'False', reason: 'StaleGeneration', message: stale, implies: 'Pending' };
+  if (stale) return staleFinding(type, stale);
   if (!pool) {
     return {
       type,

@@ -14,7 +14,7 @@ import {
   type ResolvedCommon,
   userinfo,
 } from '../component.js';
-import type { Finding } from '../conditions.js';
+import { type Finding, staleFinding, staleGeneration } from '../conditions.js';
 import { CHILD_KINDS, type Child, type KubeObject, numberField, range, stringField } from '../kube.js';
 import { storageShrinks } from '../quantity.js';
 import { presetResources } from '../resources.js';
@@ -130,17 +130,8 @@ export function reportedReady(pxc: KubeObject): Finding {
   const type = 'MySQLReportedReady';
   const who = `PerconaXtraDBCluster ${pxc.metadata.name}`;
   const state = stringField(pxc, 'status', 'state') ?? '';
-  const generation = pxc.metadata.generation;
-  const observedGeneration = numberField(pxc, 'status', 'observedGeneration');
-  if (state && generation !== undefined && observedGeneration !== generation) {
-    return {
-      type,
-      status: 'False',
-      reason: 'StaleGeneration',
-      message: `${who}: the operator has not yet observed generation ${generation} (observedGeneration ${observedGeneration ?? 'unset'})`,
-      implies: 'Pending',
-    };
-  }
+  const stale = staleGeneration(pxc);
+  if (state && stale) return staleFinding(type, stale);
   const detail = operatorMessage(pxc);
   switch (state) {
     case 'ready':

@@ -15,7 +15,7 @@ import {
   serviceHost,
   userinfo,
 } from '../component.js';
-import type { Finding } from '../conditions.js';
+import { type Finding, staleFinding } from '../conditions.js';
 import { withField } from '../freeze.js';
 import {
   CHILD_KINDS,
@@ -271,13 +271,7 @@ export function reportedReady(
   }
   const stale = readings.flatMap((r) => (r.kind === 'stale' ? [`StatefulSet ${r.name} ${r.why}`] : []));
   if (stale.length > 0) {
-    return {
-      type,
-      status: 'False',
-      reason: 'StaleGeneration',
-      message: stale.join('; '),
-      implies: 'Pending',
-    };
+    return staleFinding(type, stale.join('; '));
   }
   const counted = readings.flatMap((r) => (r.kind === 'counted' ? [r] : []));
   const counts = counted.map((r) => `StatefulSet ${r.name}: ${r.ready} of ${r.size} pods ready`).join('; ');
