@@ -104,7 +104,7 @@ export const PRODUCTION_NODE_FLAGS: readonly string[] = (() => {
   const { scripts } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
     scripts: { start: string };
   };
-  const match = /^node((?: --[^\s]+)*) dist\/hooks\/cli\.js serve$/.exec(scripts.start);
+  const match = /^node((?: --[^\s]+)*) dist\/hooks\/main\.js$/.exec(scripts.start);
   if (!match) throw new Error(`unexpected start script: ${scripts.start}`);
   return (match[1] ?? '').trim().split(' ').filter(Boolean);
 })();

@@ -1,6 +1,5 @@
 // `wandb-hooks simulate`: a parent run through the simulator (sim/) until it is stable, printed
 // round by round or as JSON; optionally followed by a deletion.
-import { stringify } from 'yaml';
 import type { Propagation } from '../sim/cluster.js';
 import { DEFAULT_SEED, type RoundRecord, type RunResult, remaining, Simulation } from '../sim/simulation.js';
 import {

@@ -20,11 +20,10 @@ import {
 import type { RelatedResourceRule } from '../compositions/metacontroller.js';
 import { compositeHook, customizeHook, secretsCustomizeHook, secretsSyncHook } from '../hooks/handlers.js';
 import type { Obj } from '../sim/cluster.js';
+import { validateAgainstCrd } from '../sim/crd-validator.js';
 import { applyUpdate, controllerRef, goJson, objectMap } from '../sim/metacontroller.js';
-import { seededRandom } from '../test/support/app.js';
-import { NOW, PARENT_UID } from '../test/support/builders.js';
-import { validateAgainstCrd } from '../test/support/crd-validator.js';
-import { REPO_ROOT, sharedDir } from '../test/support/shared.js';
+import { REPO_ROOT, sharedDir } from '../sim/shared.js';
+import { NOW, PARENT_UID, xorshiftRandom } from '../sim/story.js';
 
 const NAMESPACE = 'wandb';
 const PARENT_NAME = 'wandb';
@@ -163,7 +162,7 @@ const objectKey = (ref: Typed, name: string) => `${ref.apiVersion} ${ref.kind} $
 class Cluster {
   now: string;
   /** The DecoratorController's randomness, seeded as testApp() seeds it. */
-  readonly random = seededRandom(1);
+  readonly random = xorshiftRandom(1);
   private readonly objects = new Map<string, Obj>();
   private revision = 4_812_000;
 

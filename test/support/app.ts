@@ -1,27 +1,12 @@
 // The app as tests run it: fixed clock, seeded randomness, and a logger whose lines are captured.
 import { Writable } from 'node:stream';
 import pino from 'pino';
-import type { RandomSource } from '../../compositions/credentials.js';
 import { createApp, createMetricsApp } from '../../hooks/app.js';
 import { createMetrics } from '../../hooks/metrics.js';
-import { NOW } from './builders.js';
+import { NOW, xorshiftRandom } from '../../sim/story.js';
 
-/** Deterministic bytes (xorshift32), so generated credentials are reproducible in tests. */
-export function seededRandom(seed = 1): RandomSource {
-  let state = seed >>> 0 || 1;
-  return (length) => {
-    const bytes = new Uint8Array(length);
-    for (let i = 0; i < length; i++) {
-      state ^= state << 13;
-      state >>>= 0;
-      state ^= state >>> 17;
-      state ^= state << 5;
-      state >>>= 0;
-      bytes[i] = state & 0xff;
-    }
-    return bytes;
-  };
-}
+/** Deterministic bytes, so generated credentials are reproducible in tests (the stories' source). */
+export const seededRandom = xorshiftRandom;
 
 export function testApp(
   options: { authToken?: string; seed?: number; bodyLimit?: string; clock?: () => string } = {},

@@ -7,10 +7,10 @@ import { WeightsAndBiasesSpec } from '../../compositions/parent.js';
 import { type ParentRef, resolveSpec } from '../../compositions/presets.js';
 import { parentRef } from '../../compositions/reconcile.js';
 
-export const NOW = '2026-01-01T00:00:00Z';
-export const LATER = '2026-01-01T01:00:00Z';
+import { PARENT_UID } from '../../sim/story.js';
 
-export const PARENT_UID = '5f0c2b1e-8d2a-4c43-9a7e-1b2c3d4e5f60';
+export { NOW, PARENT_UID } from '../../sim/story.js';
+export const LATER = '2026-01-01T01:00:00Z';
 
 export interface ParentOptions {
   name?: string;
