@@ -1,0 +1,178 @@
+import { CHILD_KINDS } from '../../compositions/kube.js';
+import type { Cluster, Obj } from '../cluster.js';
+import {
+  count,
+  deleteIfPresent,
+  deleting,
+  ensure,
+  ensureFinalizer,
+  hasFinalizer,
+  type Json,
+  list,
+  type Operator,
+  type OperatorContext,
+  PVC,
+  pvc,
+  range,
+  record,
+  releaseFinalizer,
+  storageOf,
+  text,
+  writeStatus,
+} from './operator.js';
+
+const CHI = CHILD_KINDS.ClickHouseInstallation;
+const CHK = CHILD_KINDS.ClickHouseKeeperInstallation;
+export const CHI_FINALIZER = 'finalizer.clickhouseinstallation.altinity.com';
+export const CHK_FINALIZER = 'finalizer.clickhousekeeperinstallation.altinity.com';
+
+interface Installation {
+  readonly ref: { apiVersion: string; kind: string };
+  readonly finalizer: string;
+  /** `chi` or `chk`: the prefix of StatefulSet and PVC names. */
+  readonly prefix: string;
+  readonly endpoint: (name: string, namespace: string) => string;
+}
+
+const INSTALLATIONS: readonly Installation[] = [
+  {
+    ref: CHI,
+    finalizer: CHI_FINALIZER,
+    prefix: 'chi',
+    endpoint: (n, ns) => `clickhouse-${n}.${ns}.svc.cluster.local`,
+  },
+  {
+    ref: CHK,
+    finalizer: CHK_FINALIZER,
+    prefix: 'chk',
+    endpoint: (n, ns) => `keeper-${n}.${ns}.svc.cluster.local`,
+  },
+];
+
+interface Host {
+  readonly cluster: string;
+  readonly shard: number;
+  readonly replica: number;
+}
+
+function hostsOf(spec: Json): Host[] {
+  return list(record(spec.configuration).clusters).flatMap((c) => {
+    const cluster = text(record(c).name) ?? 'cluster';
+    const layout = record(record(c).layout);
+    return range(count(layout.shardsCount, 1)).flatMap((shard) =>
+      range(count(layout.replicasCount, 1)).map((replica) => ({ cluster, shard, replica })),
+    );
+  });
+}
+
+/**
+ * Altinity: `status.status` InProgress → Completed, `status.taskID` copied from `spec.taskID`
+ * (CHI), `status.endpoint`; its finalizer on every installation; PVCs
+ * `<template>-chi-<chi>-<cluster>-<shard>-<replica>-0`, deleted at CR deletion unless the template's
+ * `reclaimPolicy` (else `defaults.storageManagement.reclaimPolicy`, else Delete) says Retain.
+ */
+export class Altinity implements Operator {
+  readonly name = 'altinity';
+  /** The generation each installation was last reconciled at (a Keeper has no taskID). */
+  private readonly reconciled = new Map<string, number>();
+
+  step({ cluster }: OperatorContext): void {
+    for (const kind of INSTALLATIONS) {
+      for (const cr of cluster.list(kind.ref.apiVersion, kind.ref.kind)) this.stepOne(cluster, kind, cr);
+    }
+  }
+
+  private stepOne(cluster: Cluster, kind: Installation, cr: Obj): void {
+    const namespace = cr.metadata.namespace ?? '';
+    const name = cr.metadata.name;
+    const spec = record(cr.spec);
+    const status = record(cr.status);
+    const templates = list(record(spec.templates).volumeClaimTemplates).map(record);
+    const claimPrefix = (template: string) => `${template}-${kind.prefix}-${name}-`;
+
+    if (deleting(cr)) {
+      if (!hasFinalizer(cr, kind.finalizer)) return;
+      if (status.status !== 'Terminating') {
+        writeStatus(cluster, cr, { ...status, status: 'Terminating' }, 'status Terminating');
+        return;
+      }
+      const fallback = text(record(record(spec.defaults).storageManagement).reclaimPolicy) || 'Delete';
+      for (const claim of cluster.list(PVC.apiVersion, PVC.kind, { namespace })) {
+        const template = templates.find((t) =>
+          claim.metadata.name.startsWith(claimPrefix(text(t.name) ?? '')),
+        );
+        if (!template) continue;
+        const policy = text(template.reclaimPolicy) || fallback;
+        if (policy === 'Delete') {
+          deleteIfPresent(cluster, PVC, namespace, claim.metadata.name, `reclaimPolicy ${policy}`);
+        }
+      }
+      releaseFinalizer(cluster, cr, kind.finalizer, 'volumes handled by reclaimPolicy');
+      return;
+    }
+
+    ensureFinalizer(cluster, cr, kind.finalizer);
+    const generation = cr.metadata.generation ?? 0;
+    const taskID = kind.ref === CHI ? (text(spec.taskID) ?? `auto-${generation}`) : undefined;
+    const hosts = hostsOf(spec);
+    const fresh =
+      taskID !== undefined
+        ? status.taskID === taskID && typeof status.status === 'string'
+        : this.reconciled.get(cr.metadata.uid ?? '') === generation;
+
+    if (!fresh) {
+      const dataTemplate = text(record(record(spec.defaults).templates).dataVolumeClaimTemplate);
+      const template = templates.find((t) => t.name === dataTemplate);
+      if (template && dataTemplate) {
+        for (const host of hosts) {
+          ensure(
+            cluster,
+            pvc(
+              namespace,
+              `${claimPrefix(dataTemplate)}${host.cluster}-${host.shard}-${host.replica}-0`,
+              storageOf(template.spec),
+              {
+                labels: {
+                  [`clickhouse${kind.prefix === 'chk' ? '-keeper' : ''}.altinity.com/${kind.prefix}`]: name,
+                  'clickhouse.altinity.com/namespace': namespace,
+                },
+              },
+            ),
+          );
+        }
+      }
+      this.reconciled.set(cr.metadata.uid ?? '', generation);
+      writeStatus(
+        cluster,
+        cr,
+        {
+          ...status,
+          status: 'InProgress',
+          ...(taskID !== undefined
+            ? { taskID, taskIDsStarted: [...list(status.taskIDsStarted), taskID].slice(-10) }
+            : {}),
+          hosts: hosts.length,
+          hostsCompleted: 0,
+        },
+        `status InProgress${taskID !== undefined ? ` (task ${taskID})` : ''}`,
+      );
+      return;
+    }
+    if (status.status === 'InProgress') {
+      writeStatus(
+        cluster,
+        cr,
+        {
+          ...status,
+          status: 'Completed',
+          ...(taskID !== undefined
+            ? { taskIDsCompleted: [...list(status.taskIDsCompleted), taskID].slice(-10) }
+            : {}),
+          hostsCompleted: hosts.length,
+          endpoint: kind.endpoint(name, namespace),
+        },
+        `status Completed${taskID !== undefined ? ` (task ${taskID})` : ''}`,
+      );
+    }
+  }
+}

@@ -1,0 +1,65 @@
+import {
+  count,
+  deleting,
+  ensure,
+  list,
+  type Operator,
+  pvc,
+  range,
+  record,
+  STATEFUL_SET,
+  storageOf,
+  text,
+  writeStatus,
+} from './operator.js';
+
+/**
+ * What kube-controller-manager does for the StatefulSets operators create: when it creates pods
+ * (a new StatefulSet, or a scale-up) it creates their claims from the volume claim templates,
+ * `<template>-<statefulset>-<ordinal>` without owner references; `observedGeneration` first, all
+ * pods ready one step later.
+ */
+export const statefulSets: Operator = {
+  name: 'kube-controller-manager',
+  step({ cluster }) {
+    for (const sts of cluster.list(STATEFUL_SET.apiVersion, STATEFUL_SET.kind)) {
+      if (deleting(sts)) continue;
+      const namespace = sts.metadata.namespace ?? '';
+      const spec = record(sts.spec);
+      const replicas = count(spec.replicas, 1);
+      const status = record(sts.status);
+      const generation = sts.metadata.generation ?? 0;
+      if (status.observedGeneration === generation) {
+        if (count(status.readyReplicas, 0) !== replicas) {
+          writeStatus(
+            cluster,
+            sts,
+            { ...status, replicas, readyReplicas: replicas, availableReplicas: replicas },
+            `${replicas}/${replicas} ready`,
+          );
+        }
+        continue;
+      }
+      const existingPods = count(status.replicas, 0);
+      for (const template of list(spec.volumeClaimTemplates).map(record)) {
+        const meta = record(template.metadata);
+        const labels = record(meta.labels) as Record<string, string>;
+        for (const ordinal of range(replicas).filter((o) => o >= existingPods)) {
+          ensure(
+            cluster,
+            pvc(namespace, `${text(meta.name)}-${sts.metadata.name}-${ordinal}`, storageOf(template.spec), {
+              labels,
+            }),
+          );
+        }
+      }
+      const ready = Math.min(count(status.readyReplicas, 0), replicas);
+      writeStatus(
+        cluster,
+        sts,
+        { observedGeneration: generation, replicas, readyReplicas: ready, availableReplicas: ready },
+        `observedGeneration ${generation}, ${ready}/${replicas} ready`,
+      );
+    }
+  },
+};
