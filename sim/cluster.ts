@@ -184,6 +184,9 @@ export type ApiReason = 'NotFound' | 'AlreadyExists' | 'Conflict' | 'Invalid';
 /** Input the simulator cannot act on (a kubectl command it does not emulate, a bad file). */
 export class InputError extends Error {}
 
+/** A failure of Metacontroller itself (discovery, apply, selector), not of a hook. */
+export class ControllerError extends Error {}
+
 export class ApiError extends Error {
   constructor(
     readonly reason: ApiReason,
