@@ -3,7 +3,7 @@
 // same answer from kube-apiserver: refused with the table's message, or accepted.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { parse } from 'yaml';
 import { type Cluster, type Json, kubectl, mustKubectl } from './support/kubectl.js';
 import { REPO_ROOT } from './support/paths.js';
@@ -43,6 +43,12 @@ const parent = (name: string, spec: Json) => ({
 
 beforeAll(async () => {
   await mustKubectl(cluster, ['create', 'namespace', namespace]);
+});
+
+// The cluster is shared by every e2e file: leave no parent behind for the others to count.
+afterAll(async () => {
+  await kubectl(cluster, ['delete', 'wandb', '--all', '-n', namespace, '--wait=true']);
+  await kubectl(cluster, ['delete', 'namespace', namespace, '--wait=false']);
 });
 
 describe('the real API server', () => {
