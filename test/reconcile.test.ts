@@ -2,7 +2,8 @@ import { describe, expect, test } from 'vitest';
 import { PURGE_FINALIZERS } from '../compositions/components/mysql.js';
 import { LAST_APPLIED_ANNOTATION } from '../compositions/freeze.js';
 import type { KubeObject } from '../compositions/kube.js';
-import { CONNECTION_GAP_SECONDS, reconcile, type SyncResult } from '../compositions/reconcile.js';
+import { reconcile, type SyncResult } from '../compositions/reconcile.js';
+import { CONNECTION_GAP_SECONDS } from '../compositions/write.js';
 import {
   aParent,
   aSecret,

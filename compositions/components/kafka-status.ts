@@ -1,0 +1,137 @@
+// What Strimzi's status says about a Kafka: `KafkaReportedReady` from the Kafka's conditions and the
+// freshness of both the Kafka and its node pool (kept apart from kafka.ts, which builds the objects).
+import { type Finding, Reasons, staleFinding, staleGeneration, worstState } from '../conditions.js';
+import { field, type KubeObject, numberField } from '../kube.js';
+
+interface StrimziCondition {
+  readonly type?: unknown;
+  readonly status?: unknown;
+  readonly reason?: unknown;
+  readonly message?: unknown;
+}
+
+function trueCondition(object: KubeObject, type: string): StrimziCondition | undefined {
+  const conditions = field(object, 'status', 'conditions');
+  if (!Array.isArray(conditions)) return undefined;
+  return conditions.find(
+    (c): c is StrimziCondition =>
+      c !== null &&
+      typeof c === 'object' &&
+      (c as StrimziCondition).type === type &&
+      (c as StrimziCondition).status === 'True',
+  );
+}
+
+const CONDITION_REASON = /^[A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?$/;
+
+/** Strimzi's reason is an exception's class name; keep it when it is a valid condition reason. */
+const reasonOf = (condition: StrimziCondition, fallback: string): string =>
+  typeof condition.reason === 'string' && CONDITION_REASON.test(condition.reason)
+    ? condition.reason
+    : fallback;
+
+const detailOf = (condition: StrimziCondition): string =>
+  typeof condition.message === 'string' && condition.message ? `: ${condition.message.slice(0, 300)}` : '';
+
+/**
+ * `KafkaReportedReady` from the Kafka's `Ready`/`NotReady`/`ReconciliationPaused` conditions, fresh only
+ * when both the Kafka and the pool were reconciled at their current generation (pool edits do not bump
+ * the Kafka) and the pool runs the replicas it asks for (infra-crds §1.5, §7). What the Kafka reports
+ * and what freshness says are judged apart and the worse one wins, so a worse report never reads better.
+ */
+export function reportedReady(kafka: KubeObject, pool: KubeObject | undefined, poolName: string): Finding {
+  const type = 'KafkaReportedReady';
+  const who = `Kafka ${kafka.metadata.name}`;
+  const status = kafka.status;
+  if (status === null || typeof status !== 'object' || Object.keys(status).length === 0) {
+    return {
+      type,
+      status: 'Unknown',
+      reason: 'Unknown',
+      message: `${who} has not reported a status yet`,
+      implies: 'Unknown',
+    };
+  }
+  const reported = reportedByKafka(kafka, who);
+  const freshness = freshnessOf(kafka, pool, poolName);
+  if (!freshness) return reported;
+  const worst = worstState([reported.implies, freshness.implies]);
+  return worst === reported.implies && reported.status !== 'True' ? reported : freshness;
+}
+
+function reportedByKafka(kafka: KubeObject, who: string): Finding {
+  const type = 'KafkaReportedReady';
+  const notReady = trueCondition(kafka, 'NotReady');
+  if (notReady && notReady.reason !== 'Creating') {
+    return {
+      type,
+      status: 'False',
+      reason: reasonOf(notReady, 'NotReady'),
+      message: `${who} is not ready${detailOf(notReady)}`,
+      implies: 'Error',
+    };
+  }
+  const paused = trueCondition(kafka, 'ReconciliationPaused');
+  if (paused) {
+    return {
+      type,
+      status: 'False',
+      reason: 'ReconciliationPaused',
+      message: `${who}: reconciliation is paused (annotation strimzi.io/pause-reconciliation)${detailOf(paused)}`,
+      implies: 'Unavailable',
+    };
+  }
+  if (notReady) {
+    return {
+      type,
+      status: 'False',
+      reason: 'Creating',
+      message: `${who} is being created${detailOf(notReady)}`,
+      implies: 'Pending',
+    };
+  }
+  if (trueCondition(kafka, 'Ready')) {
+    return {
+      type,
+      status: 'True',
+      reason: Reasons.ReportedStatus,
+      message: `${who} is ready`,
+      implies: 'Healthy',
+    };
+  }
+  return {
+    type,
+    status: 'Unknown',
+    reason: 'Unknown',
+    message: `${who} reports neither Ready nor NotReady`,
+    implies: 'Unknown',
+  };
+}
+
+/** Why what the Kafka reports may not describe the current spec yet, or undefined when it does. */
+function freshnessOf(kafka: KubeObject, pool: KubeObject | undefined, poolName: string): Finding | undefined {
+  const type = 'KafkaReportedReady';
+  const stale = staleGeneration(kafka) ?? (pool && staleGeneration(pool));
+  if (stale) return staleFinding(type, stale);
+  if (!pool) {
+    return {
+      type,
+      status: 'False',
+      reason: 'NodePoolMissing',
+      message: `KafkaNodePool ${poolName} does not exist yet`,
+      implies: 'Pending',
+    };
+  }
+  const wanted = numberField(pool, 'spec', 'replicas');
+  const running = numberField(pool, 'status', 'replicas');
+  if (running !== wanted) {
+    return {
+      type,
+      status: 'False',
+      reason: 'NodePoolScaling',
+      message: `KafkaNodePool ${poolName} has ${running ?? 0} of ${wanted ?? 'unset'} replicas`,
+      implies: 'Pending',
+    };
+  }
+  return undefined;
+}
