@@ -13,28 +13,17 @@ import { parentRef } from '../compositions/reconcile.js';
 import type { DeletionPlan } from '../compositions/retention.js';
 import { deletionPlan } from '../compositions/retention.js';
 import { HookError } from '../hooks/errors.js';
-import {
-  ApiError,
-  Clock,
-  Cluster,
-  ControllerError,
-  clone,
-  formatTime,
-  InputError,
-  type Obj,
-  seededRandom,
-  uuidFrom,
-} from '../sim/cluster.js';
+import { Clock, formatTime, seededRandom, uuidFrom } from '../sim/clock.js';
+import { ApiError, Cluster, ControllerError, clone, InputError, type Obj } from '../sim/cluster.js';
 import {
   COMPOSITE_FINALIZER,
   CONTROLLER_UID_LABEL,
   CompositeControllerEmulator,
-  callCompositeHook,
-  callDecoratorHook,
   DecoratorControllerEmulator,
   desiredChildren,
   manageChildren,
 } from '../sim/metacontroller.js';
+import { callCompositeHook, callDecoratorHook } from '../sim/requests.js';
 import { DEFAULT_SEED } from '../sim/simulation.js';
 
 // ---- CLI plumbing (shared with simulate) -------------------------------------------------------

@@ -1,9 +1,10 @@
-// An in-memory Kubernetes API server for the emulator: objects with the server-owned metadata
-// (uid, generation, resourceVersion, deletionTimestamp), finalizers, a status subresource, and a
-// garbage collector for owner references. Every write is recorded with who made it.
-import { createHash } from 'node:crypto';
-import type { RandomSource } from '../compositions/credentials.js';
-import { CHILD_KINDS, type OwnerReference, RELATED_KINDS } from '../compositions/kube.js';
+// An in-memory Kubernetes API server for the simulator: objects with the server-owned metadata
+// (uid, generation, resourceVersion, deletionTimestamp), finalizers and a status subresource. Every
+// write is recorded with who made it. The kinds it knows are in kinds.ts, its garbage collector in
+// gc.ts.
+import type { OwnerReference } from '../compositions/kube.js';
+import type { Clock } from './clock.js';
+import { groupOf, kindInfo } from './kinds.js';
 
 export type { OwnerReference };
 
@@ -36,121 +37,6 @@ export interface ObjectKey {
   readonly kind: string;
   readonly namespace: string;
   readonly name: string;
-}
-
-// ---- kinds ------------------------------------------------------------------------------------
-
-export interface KindInfo {
-  readonly apiVersion: string;
-  readonly kind: string;
-  /** Plural resource, as customize rules and kubectl name it. */
-  readonly resource: string;
-  readonly shortNames: readonly string[];
-  /** Whether the API server keeps metadata.generation (not for Secrets or PVCs). */
-  readonly generation: boolean;
-  /** Whether `status` is a subresource that ordinary updates cannot change. */
-  readonly statusSubresource: boolean;
-}
-
-const info = (
-  ref: { apiVersion: string; kind: string; resource: string },
-  shortNames: string[],
-  generation = true,
-  statusSubresource = true,
-): KindInfo => ({ ...ref, shortNames, generation, statusSubresource });
-
-/** Every kind the emulator knows: the children, what the hooks read, and what operators create. */
-export const KINDS: readonly KindInfo[] = [
-  info(RELATED_KINDS.WeightsAndBiases, ['wandb']),
-  info(CHILD_KINDS.PerconaXtraDBCluster, ['pxc', 'pxcs']),
-  info(CHILD_KINDS.Redis, []),
-  info(CHILD_KINDS.RedisReplication, []),
-  info(CHILD_KINDS.RedisSentinel, []),
-  info(CHILD_KINDS.Kafka, ['k']),
-  info(CHILD_KINDS.KafkaNodePool, ['knp']),
-  info(CHILD_KINDS.Tenant, []),
-  info(CHILD_KINDS.ClickHouseInstallation, ['chi']),
-  info(CHILD_KINDS.ClickHouseKeeperInstallation, ['chk']),
-  info(RELATED_KINDS.StatefulSet, ['sts']),
-  info({ apiVersion: 'v1', kind: 'Secret', resource: 'secrets' }, [], false, false),
-  info({ apiVersion: 'v1', kind: 'ConfigMap', resource: 'configmaps' }, ['cm'], false, false),
-  info(
-    { apiVersion: 'v1', kind: 'PersistentVolumeClaim', resource: 'persistentvolumeclaims' },
-    ['pvc'],
-    false,
-  ),
-];
-
-const groupOf = (apiVersion: string): string =>
-  apiVersion.includes('/') ? (apiVersion.split('/')[0] ?? '') : '';
-
-export function kindInfo(apiVersion: string, kind: string): KindInfo | undefined {
-  return KINDS.find((k) => groupOf(k.apiVersion) === groupOf(apiVersion) && k.kind === kind);
-}
-
-/** A kind by `apiVersion` + plural resource, as in Metacontroller's childResources and related rules. */
-export const kindByResource = (apiVersion: string, resource: string): KindInfo | undefined =>
-  KINDS.find((k) => k.apiVersion === apiVersion && k.resource === resource);
-
-/** A kind by the name kubectl accepts: kind, plural, singular, short name, or `<plural>.<group>`. */
-export function kindByKubectlName(name: string): KindInfo | undefined {
-  const lower = name.toLowerCase();
-  return KINDS.find((k) => {
-    const group = groupOf(k.apiVersion);
-    const singular = k.kind.toLowerCase();
-    const names = [singular, k.resource, ...k.shortNames];
-    return names.includes(lower) || (group !== '' && names.some((n) => `${n}.${group}` === lower));
-  });
-}
-
-// ---- time and randomness -----------------------------------------------------------------------
-
-/** RFC 3339 in UTC with second precision, as metav1.Time serializes. */
-export const formatTime = (millis: number): string =>
-  new Date(millis).toISOString().replace(/\.\d{3}Z$/, 'Z');
-
-export class Clock {
-  private millis: number;
-
-  constructor(start: string) {
-    const parsed = Date.parse(start);
-    if (Number.isNaN(parsed)) throw new Error(`not a time: "${start}" (expected e.g. 2026-01-01T00:00:00Z)`);
-    this.millis = parsed;
-  }
-
-  now(): string {
-    return formatTime(this.millis);
-  }
-
-  advance(seconds: number): void {
-    this.millis += Math.round(seconds * 1000);
-  }
-}
-
-/** A deterministic byte stream (SHA-256 in counter mode): the same seed and stream give the same bytes. */
-export function seededRandom(seed: string, stream: string): RandomSource {
-  let counter = 0;
-  let pending = Buffer.alloc(0);
-  return (length) => {
-    while (pending.length < length) {
-      const block = createHash('sha256').update(`${seed}\u0000${stream}\u0000${counter++}`).digest();
-      pending = Buffer.concat([pending, block]);
-    }
-    const bytes = new Uint8Array(pending.subarray(0, length));
-    pending = pending.subarray(length);
-    return bytes;
-  };
-}
-
-/** UUIDs (version 4 layout) from a random source. */
-export function uuidFrom(random: RandomSource): () => string {
-  return () => {
-    const b = Buffer.from(random(16));
-    b[6] = ((b[6] ?? 0) & 0x0f) | 0x40;
-    b[8] = ((b[8] ?? 0) & 0x3f) | 0x80;
-    const hex = b.toString('hex');
-    return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
-  };
 }
 
 // ---- JSON helpers ------------------------------------------------------------------------------
@@ -242,7 +128,10 @@ const storeKey = (apiVersion: string, kind: string, namespace: string, name: str
 
 export interface ClusterOptions {
   readonly clock: Clock;
-  readonly uid: () => string;
+  /** The uid of a new object (it may depend on the object, so a story's uids stay put). */
+  readonly uid: (object: Obj) => string;
+  /** The API server's defaulting, applied to every object written (e.g. CRD `default:` values). */
+  readonly defaults?: (object: Obj) => void;
 }
 
 export class Cluster {
@@ -330,9 +219,10 @@ export class Cluster {
       throw new ApiError('AlreadyExists', `${describe(object)} already exists in namespace ${namespace}`);
     }
     const created = clone(object);
+    this.options.defaults?.(created);
     const meta = created.metadata;
     for (const field of SYSTEM_FIELDS) delete meta[field];
-    meta.uid = this.options.uid();
+    meta.uid = this.options.uid(created);
     meta.resourceVersion = this.nextRevision();
     meta.creationTimestamp = this.now();
     if (kindInfo(created.apiVersion, created.kind)?.generation ?? true) meta.generation = 1;
@@ -354,7 +244,7 @@ export class Cluster {
     }
     const restored = clone(object);
     const meta = restored.metadata;
-    meta.uid ??= this.options.uid();
+    meta.uid ??= this.options.uid(restored);
     meta.resourceVersion = this.nextRevision();
     meta.creationTimestamp ??= this.now();
     if ((kindInfo(restored.apiVersion, restored.kind)?.generation ?? true) && meta.generation === undefined)
@@ -370,6 +260,7 @@ export class Cluster {
   update(object: Obj, detail?: string): Obj {
     const current = this.requireCurrent(object);
     const next = clone(object);
+    this.options.defaults?.(next);
     const kind = kindInfo(current.apiVersion, current.kind);
     const nextMeta = next.metadata as Record<string, unknown>;
     for (const field of SYSTEM_FIELDS) {
@@ -500,115 +391,6 @@ export class Cluster {
     );
     this.record('removed', object, '');
   }
-
-  // ---- garbage collection ------------------------------------------------------------------------
-
-  /**
-   * The garbage collector, run until nothing changes (kube-controller-manager's attemptToDeleteItem):
-   * each owner reference is solid (the owner exists), dangling (it is gone) or waiting (the owner
-   * is being deleted with `foregroundDeletion`). A dependent with a solid owner only loses its
-   * dangling and waiting references; one without is deleted (Foreground if it is waited for and
-   * has dependents of its own, else Background). An owner deleted with `orphan` first loses its
-   * dependents' references to it; one deleted with `foregroundDeletion` keeps that finalizer until
-   * no dependent that blocks owner deletion is left.
-   */
-  collectGarbage(): void {
-    this.as('garbage-collector', () => {
-      for (let pass = 0; pass < 1000; pass++) {
-        if (!this.gcPass()) return;
-      }
-      throw new Error('garbage collection did not settle in 1000 passes');
-    });
-  }
-
-  private gcPass(): boolean {
-    const objects = [...this.objects.values()].sort(compareStored);
-    const byUid = new Map(objects.map((o) => [o.metadata.uid ?? '', o]));
-    const terminating = (o: Obj, finalizer: string) =>
-      o.metadata.deletionTimestamp !== undefined && (o.metadata.finalizers ?? []).includes(finalizer);
-    const dependentsOf = (owner: Obj) =>
-      objects.filter((o) => (o.metadata.ownerReferences ?? []).some((r) => r.uid === owner.metadata.uid));
-    const removeFinalizer = (owner: Obj, finalizer: string, detail: string) =>
-      this.modify(
-        keyOf(owner),
-        (o) => {
-          o.metadata.finalizers = (o.metadata.finalizers ?? []).filter((f) => f !== finalizer);
-          return true;
-        },
-        detail,
-      );
-    const dropReferences = (dependent: Obj, uids: ReadonlySet<string>, detail: string) =>
-      this.modify(
-        keyOf(dependent),
-        (d) => {
-          d.metadata.ownerReferences = (d.metadata.ownerReferences ?? []).filter((r) => !uids.has(r.uid));
-          return true;
-        },
-        detail,
-      );
-
-    for (const owner of objects) {
-      if (terminating(owner, ORPHAN_FINALIZER)) {
-        const uid = new Set([owner.metadata.uid ?? '']);
-        for (const dependent of dependentsOf(owner))
-          dropReferences(dependent, uid, `orphaned by ${describe(owner)}`);
-        removeFinalizer(
-          owner,
-          ORPHAN_FINALIZER,
-          `dependents orphaned; finalizer ${ORPHAN_FINALIZER} removed`,
-        );
-        return true;
-      }
-      if (terminating(owner, FOREGROUND_FINALIZER)) {
-        const blocking = dependentsOf(owner).some((d) =>
-          (d.metadata.ownerReferences ?? []).some(
-            (r) => r.uid === owner.metadata.uid && r.blockOwnerDeletion,
-          ),
-        );
-        if (!blocking) {
-          removeFinalizer(
-            owner,
-            FOREGROUND_FINALIZER,
-            `no blocking dependents left; finalizer ${FOREGROUND_FINALIZER} removed`,
-          );
-          return true;
-        }
-      }
-    }
-
-    for (const object of objects) {
-      const refs = object.metadata.ownerReferences ?? [];
-      if (refs.length === 0) continue;
-      const ownerOf = (r: OwnerReference) => {
-        const owner = byUid.get(r.uid);
-        return owner && owner.metadata.namespace === object.metadata.namespace ? owner : undefined;
-      };
-      const dangling = refs.filter((r) => ownerOf(r) === undefined);
-      const waiting = refs.filter((r) => {
-        const owner = ownerOf(r);
-        return owner !== undefined && terminating(owner, FOREGROUND_FINALIZER);
-      });
-      const solid = refs.length - dangling.length - waiting.length;
-      if (dangling.length === 0 && waiting.length === 0) continue;
-      const gone = [...dangling, ...waiting].map((r) => `${r.kind} ${r.name}`).join(', ');
-      if (solid > 0) {
-        dropReferences(
-          object,
-          new Set([...dangling, ...waiting].map((r) => r.uid)),
-          `another owner remains; dropped references to ${gone}`,
-        );
-        return true;
-      }
-      if (object.metadata.deletionTimestamp !== undefined) continue;
-      const foreground = waiting.length > 0 && dependentsOf(object).length > 0;
-      this.delete(keyOf(object), {
-        propagation: foreground ? 'Foreground' : 'Background',
-        detail: waiting.length > 0 ? `foreground deletion of ${gone}` : `owner ${gone} is gone`,
-      });
-      return true;
-    }
-    return false;
-  }
 }
 
 // ---- helpers -----------------------------------------------------------------------------------
@@ -634,8 +416,6 @@ function compareKeys(a: ObjectKey, b: ObjectKey): number {
     compareStrings(a.name, b.name)
   );
 }
-
-const compareStored = (a: Obj, b: Obj) => compareKeys(keyOf(a), keyOf(b));
 
 function normalizeMetadata(object: Obj): void {
   const meta = object.metadata;

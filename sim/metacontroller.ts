@@ -1,7 +1,8 @@
-// Metacontroller v4.17 as the emulator runs it (reference/metacontroller.md §3–§4): a
+// Metacontroller v4.17 as the simulator runs it (reference/metacontroller.md §3–§4): a
 // CompositeController (generateSelector, finalize hook, customize) and a DecoratorController that
-// call the production hook functions exactly as the HTTP handlers do, through the same request
-// schemas and response checks, and apply the answers with dynamic-apply's three-way merge.
+// call the hook pipeline exactly as the HTTP handlers do, through the same request schemas and
+// response checks. Building requests is requests.ts; writing children (dynamic-apply's three-way
+// merge) is children.ts and apply.ts.
 import type { RandomSource } from '../compositions/credentials.js';
 import { CHILD_KINDS, RELATED_KINDS } from '../compositions/kube.js';
 import type {
@@ -9,204 +10,46 @@ import type {
   CompositeSyncResponse,
   DecoratorSyncRequest,
   DecoratorSyncResponse,
-  RelatedResourceRule,
 } from '../compositions/metacontroller.js';
-import { compositeHook, customizeHook, secretsCustomizeHook, secretsSyncHook } from '../hooks/handlers.js';
 import {
-  type Clock,
+  CONTROLLER_UID_LABEL,
+  controllerOf,
+  controllerRef,
+  desiredChildren,
+  manageChildren,
+} from './children.js';
+import type { Clock } from './clock.js';
+import {
   type Cluster,
-  ControllerError,
   clone,
   deepEqual,
-  describe,
   FOREGROUND_FINALIZER,
-  isApiError,
-  type KindInfo,
   keyOf,
-  kindByResource,
-  kindInfo,
-  matchesLabels,
   type Obj,
   ORPHAN_FINALIZER,
-  type OwnerReference,
 } from './cluster.js';
+import { type KindInfo, kindInfo } from './kinds.js';
+import {
+  CustomizeCache,
+  callCompositeHook,
+  callDecoratorHook,
+  objectMap,
+  selectRelated,
+  webhook,
+} from './requests.js';
+
+export { applyUpdate, goJson, merge } from './apply.js';
+export { CONTROLLER_UID_LABEL, controllerRef, desiredChildren, manageChildren } from './children.js';
+export { objectMap } from './requests.js';
 
 export const COMPOSITE_CONTROLLER = 'wandb-infra';
 export const DECORATOR_CONTROLLER = 'wandb-secrets';
 /** `metacontroller.io/compositecontroller-<name>`, added because the controller has a finalize hook. */
 export const COMPOSITE_FINALIZER = `metacontroller.io/compositecontroller-${COMPOSITE_CONTROLLER}`;
 export const DECORATOR_ANNOTATION = 'metacontroller.k8s.io/decorator-controller';
-export const CONTROLLER_UID_LABEL = 'controller-uid';
-/** Metacontroller caches a customize answer per parent UID and generation for 20 minutes. */
-const CUSTOMIZE_CACHE_SECONDS = 20 * 60;
 
 const PARENT = RELATED_KINDS.WeightsAndBiases;
 const SECRET = RELATED_KINDS.Secret;
-
-export type ObjectMap = Record<string, Record<string, Obj>>;
-
-/** Metacontroller's group key: `<Kind>.<group>/<version>`, or `<Kind>.<version>` for the core group. */
-export const groupKey = (o: { apiVersion: string; kind: string }): string => `${o.kind}.${o.apiVersion}`;
-
-/** A hook v2 object map: `namespace/name` keys, and a (possibly empty) group for every listed kind. */
-export function objectMap(
-  objects: readonly Obj[],
-  groups: ReadonlyArray<{ apiVersion: string; kind: string }> = [],
-): ObjectMap {
-  const map: ObjectMap = {};
-  for (const group of groups) map[groupKey(group)] ??= {};
-  for (const object of objects) insert(map, object);
-  return map;
-}
-
-function insert(map: ObjectMap, object: Obj): void {
-  const key = groupKey(object);
-  map[key] = { ...(map[key] ?? {}), [`${object.metadata.namespace ?? ''}/${object.metadata.name}`]: object };
-}
-
-/** What went over the wire: JSON, as Metacontroller sends requests and Express sends responses. */
-const wire = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
-
-/** A hook as the installed controllers declare it (manifests/), for the `controller` field of requests. */
-function webhook(path: string) {
-  return {
-    version: 'v2',
-    webhook: {
-      service: { name: 'wandb-infra-hooks', namespace: 'wandb-system', port: 8080 },
-      path,
-      timeout: '10s',
-    },
-  };
-}
-
-// ---- hook calls: the HTTP handlers' pipeline (hooks/handlers.ts), with the wire's JSON round trip
-
-export function callCompositeHook(
-  request: unknown,
-  now: string,
-): { request: CompositeSyncRequest; response: CompositeSyncResponse } {
-  const answer = compositeHook(wire(request), { now });
-  return { request: answer.request, response: wire(answer.body) as CompositeSyncResponse };
-}
-
-export function callDecoratorHook(
-  request: unknown,
-  random: RandomSource,
-): { request: DecoratorSyncRequest; response: DecoratorSyncResponse } {
-  const answer = secretsSyncHook(wire(request), { random });
-  return { request: answer.request, response: wire(answer.body) as DecoratorSyncResponse };
-}
-
-export function callCustomizeHook(
-  request: unknown,
-  which: 'customize' | 'secrets-customize',
-): RelatedResourceRule[] {
-  const hook = which === 'customize' ? customizeHook : secretsCustomizeHook;
-  return wire(hook(wire(request)).body).relatedResources;
-}
-
-import { applyUpdate, setLastApplied } from './apply.js';
-
-export { applyUpdate, goJson, merge } from './apply.js';
-
-// ---- related objects ---------------------------------------------------------------------------
-
-/** The objects customize rules select (`customize/manager.go` GetRelatedObjects, hook v2). */
-export function selectRelated(cluster: Cluster, rules: readonly RelatedResourceRule[]): ObjectMap {
-  const map: ObjectMap = {};
-  for (const rule of rules) {
-    const kind = kindByResource(rule.apiVersion, rule.resource);
-    if (!kind)
-      throw new ControllerError(
-        `discovery: can't find resource ${rule.resource} in apiVersion ${rule.apiVersion}`,
-      );
-    const names = rule.names ?? [];
-    if (names.length > 0 && rule.labelSelector !== undefined) {
-      throw new ControllerError('related rule cannot have both names and labelSelector specified');
-    }
-    const inScope = cluster.list(
-      kind.apiVersion,
-      kind.kind,
-      rule.namespace ? { namespace: rule.namespace } : {},
-    );
-    const selected = rule.labelSelector
-      ? inScope.filter((o) => matchesLabels(o.metadata.labels, rule.labelSelector?.matchLabels ?? {}))
-      : names.length > 0
-        ? inScope.filter((o) => names.includes(o.metadata.name))
-        : inScope;
-    map[groupKey(kind)] ??= {};
-    for (const object of selected) insert(map, object);
-  }
-  return map;
-}
-
-export const controllerRef = (parent: Obj): OwnerReference => ({
-  apiVersion: parent.apiVersion,
-  kind: parent.kind,
-  name: parent.metadata.name,
-  uid: parent.metadata.uid ?? '',
-  controller: true,
-  blockOwnerDeletion: true,
-});
-
-const controllerOf = (object: Obj): OwnerReference | undefined =>
-  (object.metadata.ownerReferences ?? []).find((r) => r.controller === true);
-
-const childKey = (o: Obj) => `${groupKey(o)}\u0000${o.metadata.namespace ?? ''}\u0000${o.metadata.name}`;
-
-/**
- * ManageChildren with dynamic-apply and InPlace updates: delete observed objects the response
- * omits (Background, UID precondition), create the new ones (AlreadyExists swallowed) and update
- * the others in place (NotFound and Conflict swallowed). Objects being deleted are left alone.
- */
-export function manageChildren(
-  cluster: Cluster,
-  parent: Obj,
-  observed: readonly Obj[],
-  desired: readonly Obj[],
-): void {
-  const wanted = new Map<string, Obj>();
-  for (const object of desired) wanted.set(childKey(object), object);
-  const seen = new Map(observed.map((o) => [childKey(o), o]));
-
-  for (const object of observed) {
-    if (object.metadata.deletionTimestamp !== undefined || wanted.has(childKey(object))) continue;
-    try {
-      cluster.delete(keyOf(object), {
-        propagation: 'Background',
-        uid: object.metadata.uid ?? '',
-        detail: 'omitted from the hook response',
-      });
-    } catch (error) {
-      if (!isApiError(error, 'NotFound')) throw error;
-    }
-  }
-
-  for (const object of wanted.values()) {
-    const current = seen.get(childKey(object));
-    if (current) {
-      const next = applyUpdate(current, object);
-      if (deepEqual(next, current) || current.metadata.deletionTimestamp !== undefined) continue;
-      try {
-        cluster.update(next);
-      } catch (error) {
-        if (!isApiError(error, 'NotFound') && !isApiError(error, 'Conflict')) throw error;
-      }
-      continue;
-    }
-    const created = clone(object);
-    setLastApplied(created, clone(object));
-    const refs = created.metadata.ownerReferences ?? [];
-    if (!refs.some((r) => r.uid === parent.metadata.uid))
-      created.metadata.ownerReferences = [...refs, controllerRef(parent)];
-    try {
-      cluster.create(created);
-    } catch (error) {
-      if (!isApiError(error, 'AlreadyExists')) throw error;
-      cluster.note(created, 'create answered AlreadyExists (swallowed)');
-    }
-  }
-}
 
 // ---- the controllers ---------------------------------------------------------------------------
 
@@ -224,30 +67,6 @@ export interface DecoratorOutcome {
   readonly parent: { readonly namespace: string; readonly name: string };
   readonly request: DecoratorSyncRequest;
   readonly response: DecoratorSyncResponse;
-}
-
-interface CachedRules {
-  readonly rules: RelatedResourceRule[];
-  readonly expires: number;
-}
-
-class CustomizeCache {
-  private readonly entries = new Map<string, CachedRules>();
-
-  constructor(
-    private readonly clock: Clock,
-    private readonly which: 'customize' | 'secrets-customize',
-  ) {}
-
-  rules(controller: Obj, parent: Obj): RelatedResourceRule[] {
-    const key = `${parent.metadata.uid}/${parent.metadata.generation ?? 0}`;
-    const now = Date.parse(this.clock.now());
-    const cached = this.entries.get(key);
-    if (cached && cached.expires > now) return cached.rules;
-    const rules = callCustomizeHook({ controller, parent }, this.which);
-    this.entries.set(key, { rules, expires: now + CUSTOMIZE_CACHE_SECONDS * 1000 });
-    return rules;
-  }
 }
 
 const hasFinalizer = (o: Obj, finalizer: string) => (o.metadata.finalizers ?? []).includes(finalizer);
@@ -433,25 +252,6 @@ export class CompositeControllerEmulator {
       response,
     };
   }
-}
-
-/**
- * The response's children as Metacontroller applies them: in the parent's namespace unless they
- * name one, with the `controller-uid` label (generateSelector), which must match the selector.
- */
-export function desiredChildren(children: readonly unknown[], parent: Obj): Obj[] {
-  const uid = parent.metadata.uid ?? '';
-  return children.map((child) => {
-    const object = clone(child) as Obj;
-    if (!object.metadata.namespace) object.metadata.namespace = parent.metadata.namespace ?? '';
-    const labels = { ...(object.metadata.labels ?? {}) };
-    if (labels[CONTROLLER_UID_LABEL] === undefined) labels[CONTROLLER_UID_LABEL] = uid;
-    object.metadata.labels = labels;
-    if (labels[CONTROLLER_UID_LABEL] !== uid) {
-      throw new ControllerError(`labels on desired child ${describe(object)} don't match parent selector`);
-    }
-    return object;
-  });
 }
 
 /** The DecoratorController `wandb-secrets`: Secret attachments, customize hook, no finalize hook. */

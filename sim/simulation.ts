@@ -3,23 +3,21 @@
 // until nothing changes; optionally followed by a deletion. `wandb-hooks simulate` (cli/simulate.ts)
 // prints it; the integration tests (test/simulate.test.ts) drive the Simulation class directly.
 import { RELATED_KINDS } from '../compositions/kube.js';
+import { Clock, seededRandom, uuidFrom } from './clock.js';
 import {
   ApiError,
-  Clock,
   Cluster,
   type ClusterEvent,
   clone,
   InputError,
   isWrite,
-  type KindInfo,
   keyOf,
-  kindByKubectlName,
   mergePatch,
   type Obj,
   type Propagation,
-  seededRandom,
-  uuidFrom,
 } from './cluster.js';
+import { collectGarbage } from './gc.js';
+import { type KindInfo, kindByKubectlName } from './kinds.js';
 import {
   CompositeControllerEmulator,
   type CompositeOutcome,
@@ -136,7 +134,7 @@ export class Simulation {
     const parents = () => this.cluster.list(PARENT.apiVersion, PARENT.kind).map((p) => keyOf(p));
     const composite = parents().flatMap((p) => this.composite.sync(p.namespace, p.name) ?? []);
     const decorator = parents().flatMap((p) => this.decorator.sync(p.namespace, p.name) ?? []);
-    this.cluster.collectGarbage();
+    collectGarbage(this.cluster);
 
     const events = this.cluster.events.slice(this.eventsSeen);
     this.eventsSeen = this.cluster.events.length;

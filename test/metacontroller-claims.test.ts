@@ -5,7 +5,8 @@
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { loadParent, processIo } from '../cli/render.js';
-import { type Cluster, type ClusterEvent, type KindInfo, kindInfo, type Obj } from '../sim/cluster.js';
+import type { Cluster, ClusterEvent, Obj } from '../sim/cluster.js';
+import { type KindInfo, kindInfo } from '../sim/kinds.js';
 import { DECORATOR_ANNOTATION, DEFAULT_CHILD_RESOURCES } from '../sim/metacontroller.js';
 import { Simulation } from '../sim/simulation.js';
 import { REPO_ROOT } from './support/shared.js';
