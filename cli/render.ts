@@ -1,29 +1,49 @@
 // `wandb-hooks render`: a parent (and optionally what a cluster holds) in, the hooks' answer out:
 // the desired children, the Secret attachments, the status and the deletion plan, like
-// `helm template` or `crossplane render`. Runs the emulator's Metacontroller for one pass, so the
-// requests are built, parsed and checked exactly as in a cluster. Also the CLI plumbing that
-// `simulate` shares: option parsing and reading Kubernetes objects from files or stdin.
+// `helm template` or `crossplane render`. Calls the hook pipeline (hooks/handlers.ts) with the
+// requests Metacontroller would build (sim/requests.ts, sim/children.ts), so they are parsed and
+// checked exactly as in a cluster. Also the CLI plumbing that `simulate` shares: option parsing and
+// reading Kubernetes objects from files or stdin.
 import { readFileSync } from 'node:fs';
 import { parseAllDocuments, stringify } from 'yaml';
+import type { Component } from '../compositions/component.js';
 import { COMPONENTS } from '../compositions/components/index.js';
-import { CHILD_KINDS, RELATED_KINDS } from '../compositions/kube.js';
-import { WeightsAndBiasesSpec } from '../compositions/parent.js';
+import { RELATED_KINDS, sameKind } from '../compositions/kube.js';
+import type { DecoratorSyncResponse } from '../compositions/metacontroller.js';
+import { parentSchemas } from '../compositions/parent.js';
 import { resolveSpec } from '../compositions/presets.js';
 import { parentRef } from '../compositions/reconcile.js';
-import type { DeletionPlan } from '../compositions/retention.js';
-import { deletionPlan } from '../compositions/retention.js';
+import { type DeletionPlan, deletionPlan } from '../compositions/retention.js';
 import { HookError } from '../hooks/errors.js';
-import { Clock, formatTime, seededRandom, uuidFrom } from '../sim/clock.js';
-import { ApiError, Cluster, ControllerError, clone, InputError, type Obj } from '../sim/cluster.js';
+import { CONTROLLER_UID_LABEL, childChanges, claims, desiredChildren, withChanges } from '../sim/children.js';
+import { formatTime, seededRandom, uuidFrom } from '../sim/clock.js';
 import {
+  ApiError,
+  byKey,
+  ControllerError,
+  clone,
+  deepEqual,
+  describe,
+  InputError,
+  keyOf,
+  type Obj,
+  withServerFields,
+} from '../sim/cluster.js';
+import { childKinds, groupOf, isKind, kindsOf } from '../sim/kinds.js';
+import {
+  COMPOSITE_CONTROLLER,
   COMPOSITE_FINALIZER,
-  CONTROLLER_UID_LABEL,
-  CompositeControllerEmulator,
-  DecoratorControllerEmulator,
-  desiredChildren,
-  manageChildren,
+  DECORATOR_CONTROLLER,
+  desiredAttachments,
+  isAttachment,
 } from '../sim/metacontroller.js';
-import { callCompositeHook, callDecoratorHook } from '../sim/requests.js';
+import {
+  callCompositeHook,
+  callCustomizeHook,
+  callDecoratorHook,
+  objectMap,
+  selectRelated,
+} from '../sim/requests.js';
 import { DEFAULT_SEED } from '../sim/simulation.js';
 
 // ---- CLI plumbing (shared with simulate) -------------------------------------------------------
@@ -184,54 +204,114 @@ export interface RenderResult {
   readonly invalid?: string;
 }
 
-const CHILD_KIND_NAMES = new Set(Object.values(CHILD_KINDS).map((k) => k.kind));
+/** Passes of the DecoratorController render runs at most; it settles on the second (see below). */
+const DECORATOR_PASSES = 3;
+
+const SECRET = RELATED_KINDS.Secret;
 
 /**
- * One Metacontroller pass over a parent. Without observed objects it renders the state a fresh
- * install converges to: the decorator's credential Secrets are applied first and fed back as
- * related objects, as a cluster would have them, so the answer holds every custom resource; and
- * with `finalizing` those children are applied too before the parent is deleted.
+ * What a parent's hooks answer, through the hook pipeline as Metacontroller would call it, without
+ * an emulated cluster or operators. The DecoratorController's answer is applied to the observed
+ * objects and fed back until it no longer changes, so the composite sees the credential Secrets
+ * and its answer holds every custom resource. It settles on the second pass: an attached Secret
+ * keeps its values, and nothing else the answer reads changes (no operator runs). Without observed
+ * objects this is the state a fresh install converges to; with `finalizing` a fresh parent's
+ * children are applied first, then it is marked for deletion as `kubectl delete` would.
  */
-export function render(input: Obj, observed: readonly Obj[], options: RenderOptions): RenderResult {
-  const clock = new Clock(options.now);
+export function render(
+  input: Obj,
+  observed: readonly Obj[],
+  options: RenderOptions,
+  registry: readonly Component[] = COMPONENTS,
+): RenderResult {
   const uid = uuidFrom(seededRandom(options.seed, 'uid'));
-  const cluster = new Cluster({ clock, uid });
+  // What an API server holds carries its uid, creationTimestamp and generation, whatever the file says.
+  const stored = (object: Obj) => withServerFields(object, options.now, uid);
   let parent = normalizeParent(input, observed, options, uid);
   const namespace = parent.metadata.namespace ?? 'default';
-  const fresh = observed.length === 0;
-
-  cluster.restore(parent);
+  const kinds = kindsOf(registry);
+  const declared = childKinds(registry);
+  const isChild = (o: Obj) => declared.some((k) => isKind(o, k));
   // The parent comes from -f; a copy of it among the observed objects (render's own output) is ignored.
   const isParent = (o: Obj) =>
-    o.kind === PARENT.kind &&
+    sameKind(o, PARENT) &&
     o.metadata.name === parent.metadata.name &&
     (o.metadata.namespace || namespace) === namespace;
-  for (const object of observed.filter((o) => !isParent(o))) cluster.restore(asObserved(object, parent));
+  let objects = observed.filter((o) => !isParent(o)).map((o) => stored(asObserved(o, parent, isChild)));
+  refuseDuplicates(objects);
+  const fresh = observed.length === 0;
 
-  const decorator = new DecoratorControllerEmulator(cluster, clock, seededRandom(options.seed, 'secrets'));
-  const { observed: attachmentsBefore, ...secretsRequest } = decorator.buildRequest(parent);
-  const secrets = callDecoratorHook(secretsRequest, seededRandom(options.seed, 'secrets')).response;
-  if (fresh) manageChildren(cluster, parent, attachmentsBefore, desiredChildren(secrets.attachments, parent));
-
-  const composite = new CompositeControllerEmulator(cluster, clock);
-  const key = { apiVersion: PARENT.apiVersion, kind: PARENT.kind, namespace, name: parent.metadata.name };
-  if (options.finalizing && parent.metadata.deletionTimestamp === undefined) {
-    if (fresh) {
-      const { observed: none, ...request } = composite.buildRequest(parent, { dryRun: true });
-      const { response } = callCompositeHook(request, clock.now());
-      manageChildren(cluster, parent, none, desiredChildren(response.children, parent));
-      cluster.updateStatus({ ...parent, status: response.status });
+  const random = seededRandom(options.seed, 'secrets');
+  const decorator = { metadata: { name: DECORATOR_CONTROLLER } };
+  const secretsRules = callCustomizeHook({ controller: decorator, parent }, 'secrets-customize', registry);
+  let secrets: DecoratorSyncResponse | undefined;
+  for (let pass = 1; ; pass++) {
+    const attached = objects.filter((o) => isAttachment(parent, o));
+    const previous = secrets;
+    secrets = callDecoratorHook(
+      {
+        controller: decorator,
+        object: parent,
+        attachments: objectMap(attached, [SECRET]),
+        related: selectRelated([parent, ...objects], secretsRules, kinds),
+      },
+      random,
+      registry,
+    ).response;
+    // Without a finalize hook the DecoratorController stops managing a parent being deleted.
+    if (deepEqual(previous?.attachments, secrets.attachments) || parent.metadata.deletionTimestamp) break;
+    if (pass === DECORATOR_PASSES) {
+      throw new ControllerError(`the secrets hook's answer did not settle in ${DECORATOR_PASSES} passes`);
     }
-    // As kubectl delete: marked for deletion (the finalizer holds it), generation bumped.
-    cluster.delete(key);
-    parent = cluster.get(key.apiVersion, key.kind, key.namespace, key.name) ?? parent;
+    const desired = desiredAttachments(secrets.attachments, parent);
+    objects = withChanges(objects, childChanges(parent, attached, desired), stored);
   }
 
-  const { observed: _children, ...request } = composite.buildRequest(parent, { dryRun: true });
-  const { request: parsed, response } = callCompositeHook(request, clock.now());
+  const composite = { metadata: { name: COMPOSITE_CONTROLLER } };
+  const callComposite = () => {
+    const candidates = declared.flatMap((kind) =>
+      objects.filter((o) => isKind(o, kind) && o.metadata.namespace === namespace).sort(byKey),
+    );
+    const children = claims(parent, candidates)
+      .filter(({ claim }) => claim !== 'release')
+      .map(({ object }) => object);
+    const rules = callCustomizeHook({ controller: composite, parent }, 'customize', registry);
+    const request = {
+      controller: composite,
+      parent,
+      children: objectMap(children, declared),
+      related: selectRelated([parent, ...objects], rules, kinds),
+      finalizing: parent.metadata.deletionTimestamp !== undefined,
+    };
+    return { children, ...callCompositeHook(request, options.now, registry) };
+  };
 
+  if (options.finalizing && parent.metadata.deletionTimestamp === undefined) {
+    if (fresh) {
+      const { children, response } = callComposite();
+      objects = withChanges(
+        objects,
+        childChanges(parent, children, desiredChildren(response.children, parent)),
+        stored,
+      );
+      parent = { ...parent, status: response.status };
+    }
+    // As kubectl delete: marked for deletion (the finalizer holds it), generation bumped.
+    parent = {
+      ...parent,
+      metadata: {
+        ...parent.metadata,
+        deletionTimestamp: options.now,
+        deletionGracePeriodSeconds: 0,
+        generation: (parent.metadata.generation ?? 0) + 1,
+      },
+    };
+  }
+
+  const { request: parsed, response } = callComposite();
   const invalid = invalidReason(response.status);
-  const plan = invalid === undefined ? planFor(parent, response.status, parsed.finalizing) : undefined;
+  const plan =
+    invalid === undefined ? planFor(parent, response.status, parsed.finalizing, registry) : undefined;
   return {
     hook: parsed.finalizing ? 'finalize' : 'sync',
     children: response.children,
@@ -267,26 +347,34 @@ function normalizeParent(
 }
 
 /**
- * Observed objects go in as they are, in the parent's namespace by default. A custom resource
- * nobody controls and without the selector label (a file written by hand, or by `render`) is
- * labelled as this parent's child, so that the claim adopts it as Metacontroller would have
- * created it.
+ * Observed objects go in as they are, in the parent's namespace by default. A child nobody
+ * controls and without the selector label (a file written by hand, or by `render`) is labelled as
+ * this parent's child, so that the claim adopts it as Metacontroller would have created it.
  */
-function asObserved(object: Obj, parent: Obj): Obj {
+function asObserved(object: Obj, parent: Obj, isChild: (o: Obj) => boolean): Obj {
   const copy = clone(object);
   copy.metadata.namespace ||= parent.metadata.namespace ?? 'default';
   const controlled = (copy.metadata.ownerReferences ?? []).some((r) => r.controller === true);
-  if (
-    CHILD_KIND_NAMES.has(copy.kind) &&
-    !controlled &&
-    copy.metadata.labels?.[CONTROLLER_UID_LABEL] === undefined
-  ) {
+  if (isChild(copy) && !controlled && copy.metadata.labels?.[CONTROLLER_UID_LABEL] === undefined) {
     copy.metadata.labels = {
       ...(copy.metadata.labels ?? {}),
       [CONTROLLER_UID_LABEL]: parent.metadata.uid ?? '',
     };
   }
   return copy;
+}
+
+/** The API server holds one object per kind, namespace and name. */
+function refuseDuplicates(objects: readonly Obj[]): void {
+  const seen = new Set<string>();
+  for (const object of objects) {
+    const key = keyOf(object);
+    const id = `${groupOf(key.apiVersion)}/${key.kind}/${key.namespace}/${key.name}`;
+    if (seen.has(id)) {
+      throw new InputError(`${describe(object)} appears twice in namespace ${key.namespace}`);
+    }
+    seen.add(id);
+  }
 }
 
 function invalidReason(status: Record<string, unknown>): string | undefined {
@@ -302,8 +390,9 @@ function planFor(
   parent: Obj,
   status: Record<string, unknown>,
   finalizing: boolean,
+  registry: readonly Component[],
 ): DeletionPlan | undefined {
-  const parsed = WeightsAndBiasesSpec.safeParse(parent.spec ?? {});
+  const parsed = parentSchemas(registry).spec.safeParse(parent.spec ?? {});
   if (!parsed.success) return undefined;
   const ref = parentRef({
     ...parent,
@@ -313,16 +402,16 @@ function planFor(
       uid: parent.metadata.uid ?? '',
     },
   });
-  const { spec } = resolveSpec(parsed.data, ref);
-  const disabled = COMPONENTS.filter((c) => !c.select(spec).enabled).map((c) => c.name);
+  const { spec } = resolveSpec(parsed.data, ref, registry);
+  const disabled = registry.filter((c) => !c.select(spec).enabled).map((c) => c.name);
   // A disabled component still being removed has a state other than Disabled.
   const removing = disabled.filter((name) => {
     const state = (status[`${name}Status`] as { state?: unknown } | undefined)?.state;
     return state !== undefined && state !== 'Disabled';
   });
-  if (finalizing) return deletionPlan(spec, ref, removing);
+  if (finalizing) return deletionPlan(spec, ref, removing, registry);
   if (disabled.length === 0) return undefined;
-  const plan = deletionPlan(spec, ref, disabled);
+  const plan = deletionPlan(spec, ref, disabled, registry);
   return { ...plan, components: plan.components.filter((c) => disabled.includes(c.component)) };
 }
 

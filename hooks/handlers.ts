@@ -3,6 +3,7 @@
 // Express app, `render`, the simulator and the fixtures script all answer a request the same way.
 import type { z } from 'zod';
 import { checkCompositeResponse, checkDecoratorResponse, kindsIn } from '../compositions/checks.js';
+import type { Component } from '../compositions/component.js';
 import type { RandomSource } from '../compositions/credentials.js';
 import { formatIssues } from '../compositions/issues.js';
 import {
@@ -22,6 +23,8 @@ export interface HookContext {
   readonly now: string;
   /** Generated credentials (crypto.randomBytes in production, seeded offline). */
   readonly random: RandomSource;
+  /** The components the hooks compose (default: the registry); tests pass another. */
+  readonly registry?: readonly Component[];
 }
 
 /** One answered call: the parsed request, the body to send, its log fields and its outcome. */
@@ -62,9 +65,12 @@ function countObjects(map: Record<string, Record<string, unknown>>): number {
 
 /** `/sync` and `/finalize`: the CompositeController's hooks (one function; the request says which). */
 function compositeHookFor(hook: 'sync' | 'finalize') {
-  return (body: unknown, context: Pick<HookContext, 'now'>): HookAnswer<CompositeSyncRequest, SyncResult> => {
+  return (
+    body: unknown,
+    context: Pick<HookContext, 'now' | 'registry'>,
+  ): HookAnswer<CompositeSyncRequest, SyncResult> => {
     const request = parse(CompositeSyncRequest, hook, body);
-    const answer = reconcile(request, { now: context.now });
+    const answer = reconcile(request, { now: context.now }, context.registry);
     const problems = checkCompositeResponse(
       answer,
       request.parent.metadata.namespace,
@@ -91,16 +97,16 @@ function compositeHookFor(hook: 'sync' | 'finalize') {
 export const syncHook = compositeHookFor('sync');
 export const finalizeHook = compositeHookFor('finalize');
 /** The composite hook a request is for, as Metacontroller chooses the URL. */
-export const compositeHook = (body: unknown, context: Pick<HookContext, 'now'>) =>
+export const compositeHook = (body: unknown, context: Pick<HookContext, 'now' | 'registry'>) =>
   ((body as { finalizing?: unknown } | null)?.finalizing === true ? finalizeHook : syncHook)(body, context);
 
 /** `/secrets/sync`: the DecoratorController's hook, which owns the credential Secrets. */
 export function secretsSyncHook(
   body: unknown,
-  context: Pick<HookContext, 'random'>,
+  context: Pick<HookContext, 'random' | 'registry'>,
 ): HookAnswer<DecoratorSyncRequest, SecretsResult> {
   const request = parse(DecoratorSyncRequest, 'secrets-sync', body);
-  const answer = syncSecrets(request, { random: context.random });
+  const answer = syncSecrets(request, { random: context.random }, context.registry);
   const problems = checkDecoratorResponse(answer, request.object.metadata.namespace);
   if (problems.length > 0) refuse('secrets-sync', problems);
   return {
@@ -116,9 +122,12 @@ export function secretsSyncHook(
 }
 
 function customizeHookFor(hook: 'customize' | 'secrets-customize', run: typeof customize) {
-  return (body: unknown): HookAnswer<CustomizeRequest, CustomizeResponse> => {
+  return (
+    body: unknown,
+    context: Pick<HookContext, 'registry'> = {},
+  ): HookAnswer<CustomizeRequest, CustomizeResponse> => {
     const request = parse(CustomizeRequest, hook, body);
-    const answer = CustomizeResponse.parse(run(request));
+    const answer = CustomizeResponse.parse(run(request, context.registry));
     const foreign = answer.relatedResources.filter(
       (rule) => rule.namespace !== request.parent.metadata.namespace,
     );

@@ -180,7 +180,7 @@ export class Cluster {
   }
 
   all(): Obj[] {
-    return [...this.objects.values()].sort((a, b) => compareKeys(keyOf(a), keyOf(b))).map((o) => clone(o));
+    return [...this.objects.values()].sort(byKey).map((o) => clone(o));
   }
 
   private stored(key: ObjectKey): Obj | undefined {
@@ -230,27 +230,6 @@ export class Cluster {
     this.objects.set(storeKey(created.apiVersion, created.kind, namespace, meta.name), created);
     this.record('create', created, detail);
     return clone(created);
-  }
-
-  /**
-   * Loads an object as it was observed elsewhere (render --observed): its uid, generation,
-   * timestamps and status are kept; only missing server fields are filled in.
-   */
-  restore(object: Obj): Obj {
-    const namespace = object.metadata.namespace;
-    if (!namespace) throw new ApiError('Invalid', `${describe(object)}: metadata.namespace is required`);
-    if (this.stored(keyOf(object))) {
-      throw new ApiError('AlreadyExists', `${describe(object)} appears twice in namespace ${namespace}`);
-    }
-    const restored = clone(object);
-    const meta = restored.metadata;
-    meta.uid ??= this.options.uid(restored);
-    meta.resourceVersion = this.nextRevision();
-    meta.creationTimestamp ??= this.now();
-    if ((kindInfo(restored.apiVersion, restored.kind)?.generation ?? true) && meta.generation === undefined)
-      meta.generation = 1;
-    this.objects.set(storeKey(restored.apiVersion, restored.kind, namespace, meta.name), restored);
-    return clone(restored);
   }
 
   /**
@@ -416,6 +395,23 @@ function compareKeys(a: ObjectKey, b: ObjectKey): number {
     compareStrings(a.name, b.name)
   );
 }
+
+/**
+ * An object as an API server holds it, from one read elsewhere (render's files) or written offline:
+ * the uid, creationTimestamp and (for kinds that keep it) generation it lacks are filled in.
+ */
+export function withServerFields(object: Obj, now: string, uid: (object: Obj) => string): Obj {
+  const stored = clone(object);
+  const meta = stored.metadata;
+  meta.uid ??= uid(stored);
+  meta.creationTimestamp ??= now;
+  if ((kindInfo(stored.apiVersion, stored.kind)?.generation ?? true) && meta.generation === undefined)
+    meta.generation = 1;
+  return stored;
+}
+
+/** The order `list` and `all` return objects in: namespace, apiVersion, kind, name. */
+export const byKey = (a: Obj, b: Obj): number => compareKeys(keyOf(a), keyOf(b));
 
 function normalizeMetadata(object: Obj): void {
   const meta = object.metadata;

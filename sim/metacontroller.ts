@@ -3,21 +3,18 @@
 // call the hook pipeline exactly as the HTTP handlers do, through the same request schemas and
 // response checks. Building requests is requests.ts; writing children (dynamic-apply's three-way
 // merge) is children.ts and apply.ts.
+
+import type { Component } from '../compositions/component.js';
+import { COMPONENTS } from '../compositions/components/index.js';
 import type { RandomSource } from '../compositions/credentials.js';
-import { CHILD_KINDS, RELATED_KINDS } from '../compositions/kube.js';
+import { RELATED_KINDS } from '../compositions/kube.js';
 import type {
   CompositeSyncRequest,
   CompositeSyncResponse,
   DecoratorSyncRequest,
   DecoratorSyncResponse,
 } from '../compositions/metacontroller.js';
-import {
-  CONTROLLER_UID_LABEL,
-  controllerOf,
-  controllerRef,
-  desiredChildren,
-  manageChildren,
-} from './children.js';
+import { claims, controllerOf, controllerRef, desiredChildren, manageChildren } from './children.js';
 import type { Clock } from './clock.js';
 import {
   type Cluster,
@@ -28,7 +25,7 @@ import {
   type Obj,
   ORPHAN_FINALIZER,
 } from './cluster.js';
-import { type KindInfo, kindInfo } from './kinds.js';
+import { childKinds, type KindInfo, kindsOf } from './kinds.js';
 import {
   CustomizeCache,
   callCompositeHook,
@@ -72,15 +69,10 @@ export interface DecoratorOutcome {
 const hasFinalizer = (o: Obj, finalizer: string) => (o.metadata.finalizers ?? []).includes(finalizer);
 const hasGcFinalizer = (o: Obj) => hasFinalizer(o, FOREGROUND_FINALIZER) || hasFinalizer(o, ORPHAN_FINALIZER);
 
-/** The child kinds the CompositeController declares (manifests/composite-controller.yaml). */
-export const DEFAULT_CHILD_RESOURCES: readonly KindInfo[] = Object.values(CHILD_KINDS).map((k) => {
-  const found = kindInfo(k.apiVersion, k.kind);
-  if (!found) throw new Error(`emulator: unknown child kind ${k.kind}`);
-  return found;
-});
-
 export interface CompositeOptions {
-  /** Declared child kinds; tests may add one to show what adoption would do. */
+  /** The components the hooks compose (default: the registry); their kinds are the children's. */
+  readonly registry?: readonly Component[];
+  /** Declared child kinds (default: the registry's); tests may add one to show what adoption would do. */
   readonly childResources?: readonly KindInfo[];
 }
 
@@ -89,6 +81,8 @@ export class CompositeControllerEmulator {
   readonly name = COMPOSITE_CONTROLLER;
   readonly actor = `metacontroller/${COMPOSITE_CONTROLLER}`;
   readonly childResources: readonly KindInfo[];
+  private readonly registry: readonly Component[];
+  private readonly kinds: readonly KindInfo[];
   private readonly customizeCache: CustomizeCache;
 
   constructor(
@@ -96,8 +90,10 @@ export class CompositeControllerEmulator {
     private readonly clock: Clock,
     options: CompositeOptions = {},
   ) {
-    this.childResources = options.childResources ?? DEFAULT_CHILD_RESOURCES;
-    this.customizeCache = new CustomizeCache(clock, 'customize');
+    this.registry = options.registry ?? COMPONENTS;
+    this.childResources = options.childResources ?? childKinds(this.registry);
+    this.kinds = kindsOf(this.registry);
+    this.customizeCache = new CustomizeCache(clock, 'customize', this.registry);
   }
 
   controllerObject(): Obj {
@@ -124,66 +120,52 @@ export class CompositeControllerEmulator {
     };
   }
 
-  /**
-   * ClaimChildren: own children matching the selector are claimed, own ones that stopped matching
-   * released, orphans matching it adopted (not while the parent or the orphan is being deleted).
-   * With `dryRun` the adoption and release writes are only assumed.
-   */
-  claimChildren(parent: Obj, dryRun = false): Obj[] {
+  /** ClaimChildren (children.ts `claims`), with the release and adoption writes. */
+  claimChildren(parent: Obj): Obj[] {
     const uid = parent.metadata.uid ?? '';
-    const deleting = parent.metadata.deletionTimestamp !== undefined;
-    const matches = (o: Obj) => o.metadata.labels?.[CONTROLLER_UID_LABEL] === uid;
+    const namespace = parent.metadata.namespace ?? '';
+    const candidates = this.childResources.flatMap((kind) =>
+      this.cluster.list(kind.apiVersion, kind.kind, { namespace }),
+    );
     const claimed: Obj[] = [];
-    for (const kind of this.childResources) {
-      for (const child of this.cluster.list(kind.apiVersion, kind.kind, {
-        namespace: parent.metadata.namespace ?? '',
-      })) {
-        const ref = controllerOf(child);
-        if (ref) {
-          if (ref.uid !== uid) continue;
-          if (matches(child)) claimed.push(child);
-          else if (!deleting && !dryRun) {
-            this.cluster.modify(
-              keyOf(child),
-              (o) => {
-                o.metadata.ownerReferences = (o.metadata.ownerReferences ?? []).filter((r) => r.uid !== uid);
-                return true;
-              },
-              `released: labels no longer match controller-uid=${uid}`,
-            );
-          }
-          continue;
-        }
-        if (deleting || !matches(child) || child.metadata.deletionTimestamp !== undefined) continue;
-        if (!dryRun) {
-          const fresh = this.cluster.get(
-            parent.apiVersion,
-            parent.kind,
-            parent.metadata.namespace ?? '',
-            parent.metadata.name,
-          );
-          if (!fresh || fresh.metadata.uid !== uid || fresh.metadata.deletionTimestamp !== undefined)
-            continue;
-          this.cluster.modify(
-            keyOf(child),
-            (o) => {
-              o.metadata.ownerReferences = [...(o.metadata.ownerReferences ?? []), controllerRef(parent)];
-              return true;
-            },
-            `adopted: an orphan matching controller-uid=${uid}`,
-          );
-        }
-        claimed.push(child);
+    for (const { object, claim } of claims(parent, candidates)) {
+      if (claim === 'release') {
+        this.cluster.modify(
+          keyOf(object),
+          (o) => {
+            o.metadata.ownerReferences = (o.metadata.ownerReferences ?? []).filter((r) => r.uid !== uid);
+            return true;
+          },
+          `released: labels no longer match controller-uid=${uid}`,
+        );
+        continue;
       }
+      if (claim === 'adopt') {
+        const fresh = this.cluster.get(parent.apiVersion, parent.kind, namespace, parent.metadata.name);
+        if (!fresh || fresh.metadata.uid !== uid || fresh.metadata.deletionTimestamp !== undefined) continue;
+        this.cluster.modify(
+          keyOf(object),
+          (o) => {
+            o.metadata.ownerReferences = [...(o.metadata.ownerReferences ?? []), controllerRef(parent)];
+            return true;
+          },
+          `adopted: an orphan matching controller-uid=${uid}`,
+        );
+      }
+      claimed.push(object);
     }
     return claimed;
   }
 
   /** The sync or finalize request for a parent, as Metacontroller would build it now. */
-  buildRequest(parent: Obj, options: { dryRun?: boolean } = {}) {
-    const children = this.claimChildren(parent, options.dryRun ?? false);
+  buildRequest(parent: Obj) {
+    const children = this.claimChildren(parent);
     const controller = this.controllerObject();
-    const related = selectRelated(this.cluster, this.customizeCache.rules(controller, parent));
+    const related = selectRelated(
+      this.cluster.all(),
+      this.customizeCache.rules(controller, parent),
+      this.kinds,
+    );
     return {
       controller,
       parent,
@@ -215,7 +197,7 @@ export class CompositeControllerEmulator {
     }
 
     const { observed, ...request } = this.buildRequest(parent);
-    const { request: parsed, response } = callCompositeHook(request, this.clock.now());
+    const { request: parsed, response } = callCompositeHook(request, this.clock.now(), this.registry);
     this.cluster.note(parent, compositeSummary(parsed.finalizing, response), 'hook');
 
     if (response.finalized) {
@@ -254,18 +236,41 @@ export class CompositeControllerEmulator {
   }
 }
 
+/** One of the DecoratorController's attachments: a Secret the parent controls, with its annotation. */
+export const isAttachment = (parent: Obj, object: Obj): boolean =>
+  object.kind === SECRET.kind &&
+  controllerOf(object)?.uid === parent.metadata.uid &&
+  object.metadata.annotations?.[DECORATOR_ANNOTATION] === DECORATOR_CONTROLLER;
+
+/** The answer's attachments as the DecoratorController applies them: in the parent's namespace, annotated. */
+export function desiredAttachments(attachments: readonly unknown[], parent: Obj): Obj[] {
+  return attachments.map((attachment) => {
+    const object = clone(attachment) as Obj;
+    if (!object.metadata.namespace) object.metadata.namespace = parent.metadata.namespace ?? '';
+    object.metadata.annotations = {
+      ...(object.metadata.annotations ?? {}),
+      [DECORATOR_ANNOTATION]: DECORATOR_CONTROLLER,
+    };
+    return object;
+  });
+}
+
 /** The DecoratorController `wandb-secrets`: Secret attachments, customize hook, no finalize hook. */
 export class DecoratorControllerEmulator {
   readonly name = DECORATOR_CONTROLLER;
   readonly actor = `metacontroller/${DECORATOR_CONTROLLER}`;
   private readonly customizeCache: CustomizeCache;
+  private readonly kinds: readonly KindInfo[];
 
   constructor(
     private readonly cluster: Cluster,
     clock: Clock,
     private readonly random: RandomSource,
+    /** The components the hooks compose (default: the registry). */
+    private readonly registry: readonly Component[] = COMPONENTS,
   ) {
-    this.customizeCache = new CustomizeCache(clock, 'secrets-customize');
+    this.customizeCache = new CustomizeCache(clock, 'secrets-customize', registry);
+    this.kinds = kindsOf(registry);
   }
 
   controllerObject(): Obj {
@@ -285,21 +290,20 @@ export class DecoratorControllerEmulator {
     };
   }
 
-  /** Attachments: Secrets whose controller is the parent and that carry this decorator's annotation. */
   attachments(parent: Obj): Obj[] {
     return this.cluster
       .list(SECRET.apiVersion, SECRET.kind, { namespace: parent.metadata.namespace ?? '' })
-      .filter(
-        (o) =>
-          controllerOf(o)?.uid === parent.metadata.uid &&
-          o.metadata.annotations?.[DECORATOR_ANNOTATION] === this.name,
-      );
+      .filter((o) => isAttachment(parent, o));
   }
 
   buildRequest(parent: Obj) {
     const attachments = this.attachments(parent);
     const controller = this.controllerObject();
-    const related = selectRelated(this.cluster, this.customizeCache.rules(controller, parent));
+    const related = selectRelated(
+      this.cluster.all(),
+      this.customizeCache.rules(controller, parent),
+      this.kinds,
+    );
     return {
       controller,
       object: parent,
@@ -318,7 +322,7 @@ export class DecoratorControllerEmulator {
     const parent = this.cluster.get(PARENT.apiVersion, PARENT.kind, namespace, name);
     if (!parent) return undefined;
     const { observed, ...request } = this.buildRequest(parent);
-    const { request: parsed, response } = callDecoratorHook(request, this.random);
+    const { request: parsed, response } = callDecoratorHook(request, this.random, this.registry);
     this.cluster.note(parent, `sync: ${response.attachments.length} attachments`, 'hook');
 
     // `status: null` leaves the parent's status alone; labels and annotations are merged in.
@@ -348,15 +352,7 @@ export class DecoratorControllerEmulator {
         this.cluster.updateStatus({ ...live, status: response.status });
     }
 
-    const desired = response.attachments.map((attachment) => {
-      const object = clone(attachment) as unknown as Obj;
-      if (!object.metadata.namespace) object.metadata.namespace = namespace;
-      object.metadata.annotations = {
-        ...(object.metadata.annotations ?? {}),
-        [DECORATOR_ANNOTATION]: this.name,
-      };
-      return object;
-    });
+    const desired = desiredAttachments(response.attachments, parent);
     // Without a finalize hook the decorator adds no finalizer, so it stops managing attachments
     // once the parent is being deleted; garbage collection takes them with the parent.
     if (parent.metadata.deletionTimestamp === undefined)

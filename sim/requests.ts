@@ -1,6 +1,8 @@
 // What Metacontroller sends a hook, and how: hook v2 object maps, the related objects that customize
 // rules select (behind Metacontroller's customize cache), and the calls through the hook pipeline
 // (hooks/handlers.ts) with the wire's JSON round trip.
+import type { Component } from '../compositions/component.js';
+import { COMPONENTS } from '../compositions/components/index.js';
 import type { RandomSource } from '../compositions/credentials.js';
 import type {
   CompositeSyncRequest,
@@ -11,8 +13,8 @@ import type {
 } from '../compositions/metacontroller.js';
 import { compositeHook, customizeHook, secretsCustomizeHook, secretsSyncHook } from '../hooks/handlers.js';
 import type { Clock } from './clock.js';
-import { type Cluster, ControllerError, matchesLabels, type Obj } from './cluster.js';
-import { kindByResource } from './kinds.js';
+import { byKey, ControllerError, matchesLabels, type Obj } from './cluster.js';
+import { isKind, KINDS, type KindInfo, kindByResource } from './kinds.js';
 
 /** Metacontroller caches a customize answer per parent UID and generation for 20 minutes. */
 const CUSTOMIZE_CACHE_SECONDS = 20 * 60;
@@ -58,34 +60,44 @@ export function webhook(path: string) {
 export function callCompositeHook(
   request: unknown,
   now: string,
+  registry: readonly Component[] = COMPONENTS,
 ): { request: CompositeSyncRequest; response: CompositeSyncResponse } {
-  const answer = compositeHook(wire(request), { now });
+  const answer = compositeHook(wire(request), { now, registry });
   return { request: answer.request, response: wire(answer.body) as CompositeSyncResponse };
 }
 
 export function callDecoratorHook(
   request: unknown,
   random: RandomSource,
+  registry: readonly Component[] = COMPONENTS,
 ): { request: DecoratorSyncRequest; response: DecoratorSyncResponse } {
-  const answer = secretsSyncHook(wire(request), { random });
+  const answer = secretsSyncHook(wire(request), { random, registry });
   return { request: answer.request, response: wire(answer.body) as DecoratorSyncResponse };
 }
 
 export function callCustomizeHook(
   request: unknown,
   which: 'customize' | 'secrets-customize',
+  registry: readonly Component[] = COMPONENTS,
 ): RelatedResourceRule[] {
   const hook = which === 'customize' ? customizeHook : secretsCustomizeHook;
-  return wire(hook(wire(request)).body).relatedResources;
+  return wire(hook(wire(request), { registry }).body).relatedResources;
 }
 
 // ---- related objects ---------------------------------------------------------------------------
 
-/** The objects customize rules select (`customize/manager.go` GetRelatedObjects, hook v2). */
-export function selectRelated(cluster: Cluster, rules: readonly RelatedResourceRule[]): ObjectMap {
+/**
+ * The objects customize rules select among those a cluster holds (`customize/manager.go`
+ * GetRelatedObjects, hook v2); `kinds` is what discovery knows.
+ */
+export function selectRelated(
+  objects: readonly Obj[],
+  rules: readonly RelatedResourceRule[],
+  kinds: readonly KindInfo[] = KINDS,
+): ObjectMap {
   const map: ObjectMap = {};
   for (const rule of rules) {
-    const kind = kindByResource(rule.apiVersion, rule.resource);
+    const kind = kindByResource(rule.apiVersion, rule.resource, kinds);
     if (!kind)
       throw new ControllerError(
         `discovery: can't find resource ${rule.resource} in apiVersion ${rule.apiVersion}`,
@@ -94,11 +106,9 @@ export function selectRelated(cluster: Cluster, rules: readonly RelatedResourceR
     if (names.length > 0 && rule.labelSelector !== undefined) {
       throw new ControllerError('related rule cannot have both names and labelSelector specified');
     }
-    const inScope = cluster.list(
-      kind.apiVersion,
-      kind.kind,
-      rule.namespace ? { namespace: rule.namespace } : {},
-    );
+    const inScope = objects
+      .filter((o) => isKind(o, kind) && (!rule.namespace || o.metadata.namespace === rule.namespace))
+      .sort(byKey);
     const selected = rule.labelSelector
       ? inScope.filter((o) => matchesLabels(o.metadata.labels, rule.labelSelector?.matchLabels ?? {}))
       : names.length > 0
@@ -121,6 +131,7 @@ export class CustomizeCache {
   constructor(
     private readonly clock: Clock,
     private readonly which: 'customize' | 'secrets-customize',
+    private readonly registry: readonly Component[] = COMPONENTS,
   ) {}
 
   rules(controller: Obj, parent: Obj): RelatedResourceRule[] {
@@ -128,7 +139,7 @@ export class CustomizeCache {
     const now = Date.parse(this.clock.now());
     const cached = this.entries.get(key);
     if (cached && cached.expires > now) return cached.rules;
-    const rules = callCustomizeHook({ controller, parent }, this.which);
+    const rules = callCustomizeHook({ controller, parent }, this.which, this.registry);
     this.entries.set(key, { rules, expires: now + CUSTOMIZE_CACHE_SECONDS * 1000 });
     return rules;
   }

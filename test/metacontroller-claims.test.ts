@@ -6,8 +6,8 @@ import path from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { loadParent, processIo } from '../cli/render.js';
 import type { Cluster, ClusterEvent, Obj } from '../sim/cluster.js';
-import { type KindInfo, kindInfo } from '../sim/kinds.js';
-import { DECORATOR_ANNOTATION, DEFAULT_CHILD_RESOURCES } from '../sim/metacontroller.js';
+import { childKinds, type KindInfo, kindInfo } from '../sim/kinds.js';
+import { DECORATOR_ANNOTATION } from '../sim/metacontroller.js';
 import { Simulation } from '../sim/simulation.js';
 import { REPO_ROOT } from './support/shared.js';
 
@@ -100,7 +100,7 @@ describe('Secrets created by Strimzi with propagated labels and controller: fals
   ])(
     'declared as a child kind, %s objects the operators label are adopted, then kept and reported',
     (kind, victims) => {
-      const childResources: KindInfo[] = [...DEFAULT_CHILD_RESOURCES, kindInfo('v1', kind) as KindInfo];
+      const childResources: KindInfo[] = [...childKinds(), kindInfo('v1', kind) as KindInfo];
       const simulation = new Simulation({ now: '2026-01-01T00:00:00Z', childResources });
       simulation.apply(parent());
       for (let round = 0; round < 6; round++) simulation.round();

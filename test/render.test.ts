@@ -180,6 +180,22 @@ describe('render --observed', () => {
     expect(mysql.conditions.find((c) => c.type === 'MySQLCustomResource')?.reason).toBe('ResourceExists');
   });
 
+  test('the connection Secret the DecoratorController writes from an observed custom resource reaches the composite', () => {
+    // Render's own output holds the Redis custom resources, so the secrets hook now writes Redis's
+    // connection Secret; fed back as Metacontroller would, the composite reads it.
+    const first = render(['-f', exampleFile('dev'), '--now', NOW]);
+    const again = json(
+      render(['-f', exampleFile('dev'), '--observed', '-', '--now', NOW, '-o', 'json'], { stdin: first.out }),
+    );
+    expect(again.attachments.map((a) => a.metadata.name)).toContain('wandb-redis-connection');
+    const redis = again.status.redisStatus as {
+      conditions: Array<{ type: string; reason: string }>;
+      connection?: unknown;
+    };
+    expect(redis.conditions.find((c) => c.type === 'RedisConnectionInfo')?.reason).toBe('ResourceExists');
+    expect(redis.connection).toEqual({ url: { name: 'wandb-redis-connection', key: 'url' } });
+  });
+
   test('a disabled component with observed children shows its removal and its deletion plan', () => {
     const simulation = new Simulation({ now: NOW });
     simulation.apply(loadParent(exampleFile('purge'), processIo));
