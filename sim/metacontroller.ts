@@ -74,6 +74,8 @@ export interface CompositeOptions {
   readonly registry?: readonly Component[];
   /** Declared child kinds (default: the registry's); tests may add one to show what adoption would do. */
   readonly childResources?: readonly KindInfo[];
+  /** The controller object as installed (server fields included), sent as the requests' `controller`. */
+  readonly controller?: Obj;
 }
 
 /** The CompositeController `wandb-infra`: generateSelector, InPlace children, sync/finalize/customize hooks v2. */
@@ -84,6 +86,7 @@ export class CompositeControllerEmulator {
   private readonly registry: readonly Component[];
   private readonly kinds: readonly KindInfo[];
   private readonly customizeCache: CustomizeCache;
+  private readonly installed: Obj | undefined;
 
   constructor(
     private readonly cluster: Cluster,
@@ -94,9 +97,11 @@ export class CompositeControllerEmulator {
     this.childResources = options.childResources ?? childKinds(this.registry);
     this.kinds = kindsOf(this.registry);
     this.customizeCache = new CustomizeCache(clock, 'customize', this.registry);
+    this.installed = options.controller;
   }
 
   controllerObject(): Obj {
+    if (this.installed) return clone(this.installed);
     return {
       apiVersion: 'metacontroller.k8s.io/v1alpha1',
       kind: 'CompositeController',
@@ -266,6 +271,8 @@ export class DecoratorControllerEmulator {
     private readonly cluster: Cluster,
     clock: Clock,
     private readonly random: RandomSource,
+    /** The controller object as installed, sent as the requests' `controller`. */
+    private readonly installed?: Obj,
     /** The components the hooks compose (default: the registry). */
     private readonly registry: readonly Component[] = COMPONENTS,
   ) {
@@ -274,6 +281,7 @@ export class DecoratorControllerEmulator {
   }
 
   controllerObject(): Obj {
+    if (this.installed) return clone(this.installed);
     return {
       apiVersion: 'metacontroller.k8s.io/v1alpha1',
       kind: 'DecoratorController',

@@ -2,6 +2,8 @@
 // hook pipeline (hooks/handlers.ts), and scripted operators, run in rounds from an empty namespace
 // until nothing changes; optionally followed by a deletion. `wandb-hooks simulate` (cli/simulate.ts)
 // prints it; the integration tests (test/simulate.test.ts) drive the Simulation class directly.
+import type { Component } from '../compositions/component.js';
+import { COMPONENTS } from '../compositions/components/index.js';
 import { RELATED_KINDS } from '../compositions/kube.js';
 import { Clock, seededRandom, uuidFrom } from './clock.js';
 import {
@@ -36,8 +38,12 @@ export interface SimulationOptions {
   readonly now?: string;
   /** Seed of every generated uid, password and cluster ID. */
   readonly seed?: string;
-  /** Child kinds of the CompositeController (tests add one to show adoption). */
+  /** Child kinds of the CompositeController (default: the registry's; tests add one to show adoption). */
   readonly childResources?: readonly KindInfo[];
+  /** The components the hooks compose (default: the registry), as the hook pipeline takes it. */
+  readonly registry?: readonly Component[];
+  /** The scripted operators a round runs, in order (default: createOperators()). */
+  readonly operators?: readonly Operator[];
 }
 
 export interface RoundRecord {
@@ -74,11 +80,19 @@ export class Simulation {
     const seed = options.seed ?? DEFAULT_SEED;
     this.clock = new Clock(options.now ?? '2026-01-01T00:00:00Z');
     this.cluster = new Cluster({ clock: this.clock, uid: uuidFrom(seededRandom(seed, 'uid')) });
+    const registry = options.registry ?? COMPONENTS;
     this.composite = new CompositeControllerEmulator(this.cluster, this.clock, {
+      registry,
       ...(options.childResources ? { childResources: options.childResources } : {}),
     });
-    this.decorator = new DecoratorControllerEmulator(this.cluster, this.clock, seededRandom(seed, 'secrets'));
-    this.operators = createOperators();
+    this.decorator = new DecoratorControllerEmulator(
+      this.cluster,
+      this.clock,
+      seededRandom(seed, 'secrets'),
+      undefined,
+      registry,
+    );
+    this.operators = options.operators ?? createOperators();
     this.operatorRandom = seededRandom(seed, 'operators');
   }
 

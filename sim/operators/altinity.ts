@@ -10,7 +10,6 @@ import {
   type Json,
   list,
   type Operator,
-  type OperatorContext,
   PVC,
   pvc,
   range,
@@ -71,108 +70,109 @@ function hostsOf(spec: Json): Host[] {
  * `<template>-chi-<chi>-<cluster>-<shard>-<replica>-0`, deleted at CR deletion unless the template's
  * `reclaimPolicy` (else `defaults.storageManagement.reclaimPolicy`, else Delete) says Retain.
  */
-export class Altinity implements Operator {
-  readonly name = 'altinity';
+/** What Altinity's operator remembers between reconciles that no API object records. */
+export interface AltinityMemory {
   /** The generation each installation was last reconciled at (a Keeper has no taskID). */
-  private readonly reconciled = new Map<string, number>();
+  readonly reconciled: Map<string, number>;
+}
 
-  step({ cluster }: OperatorContext): void {
+export const altinity = (memory: AltinityMemory = { reconciled: new Map() }): Operator => ({
+  name: 'altinity',
+  step({ cluster }) {
     for (const kind of INSTALLATIONS) {
-      for (const cr of cluster.list(kind.ref.apiVersion, kind.ref.kind)) this.stepOne(cluster, kind, cr);
+      for (const cr of cluster.list(kind.ref.apiVersion, kind.ref.kind)) reconcile(cluster, memory, kind, cr);
     }
+  },
+});
+
+function reconcile(cluster: Cluster, memory: AltinityMemory, kind: Installation, cr: Obj): void {
+  const namespace = cr.metadata.namespace ?? '';
+  const name = cr.metadata.name;
+  const spec = record(cr.spec);
+  const status = record(cr.status);
+  const templates = list(record(spec.templates).volumeClaimTemplates).map(record);
+  const claimPrefix = (template: string) => `${template}-${kind.prefix}-${name}-`;
+
+  if (deleting(cr)) {
+    if (!hasFinalizer(cr, kind.finalizer)) return;
+    if (status.status !== 'Terminating') {
+      writeStatus(cluster, cr, { ...status, status: 'Terminating' }, 'status Terminating');
+      return;
+    }
+    const fallback = text(record(record(spec.defaults).storageManagement).reclaimPolicy) || 'Delete';
+    for (const claim of cluster.list(PVC.apiVersion, PVC.kind, { namespace })) {
+      const template = templates.find((t) => claim.metadata.name.startsWith(claimPrefix(text(t.name) ?? '')));
+      if (!template) continue;
+      const policy = text(template.reclaimPolicy) || fallback;
+      if (policy === 'Delete') {
+        deleteIfPresent(cluster, PVC, namespace, claim.metadata.name, `reclaimPolicy ${policy}`);
+      }
+    }
+    releaseFinalizer(cluster, cr, kind.finalizer, 'volumes handled by reclaimPolicy');
+    return;
   }
 
-  private stepOne(cluster: Cluster, kind: Installation, cr: Obj): void {
-    const namespace = cr.metadata.namespace ?? '';
-    const name = cr.metadata.name;
-    const spec = record(cr.spec);
-    const status = record(cr.status);
-    const templates = list(record(spec.templates).volumeClaimTemplates).map(record);
-    const claimPrefix = (template: string) => `${template}-${kind.prefix}-${name}-`;
+  ensureFinalizer(cluster, cr, kind.finalizer);
+  const generation = cr.metadata.generation ?? 0;
+  const taskID = kind.ref === CHI ? (text(spec.taskID) ?? `auto-${generation}`) : undefined;
+  const hosts = hostsOf(spec);
+  const fresh =
+    taskID !== undefined
+      ? status.taskID === taskID && typeof status.status === 'string'
+      : memory.reconciled.get(cr.metadata.uid ?? '') === generation;
 
-    if (deleting(cr)) {
-      if (!hasFinalizer(cr, kind.finalizer)) return;
-      if (status.status !== 'Terminating') {
-        writeStatus(cluster, cr, { ...status, status: 'Terminating' }, 'status Terminating');
-        return;
-      }
-      const fallback = text(record(record(spec.defaults).storageManagement).reclaimPolicy) || 'Delete';
-      for (const claim of cluster.list(PVC.apiVersion, PVC.kind, { namespace })) {
-        const template = templates.find((t) =>
-          claim.metadata.name.startsWith(claimPrefix(text(t.name) ?? '')),
-        );
-        if (!template) continue;
-        const policy = text(template.reclaimPolicy) || fallback;
-        if (policy === 'Delete') {
-          deleteIfPresent(cluster, PVC, namespace, claim.metadata.name, `reclaimPolicy ${policy}`);
-        }
-      }
-      releaseFinalizer(cluster, cr, kind.finalizer, 'volumes handled by reclaimPolicy');
-      return;
-    }
-
-    ensureFinalizer(cluster, cr, kind.finalizer);
-    const generation = cr.metadata.generation ?? 0;
-    const taskID = kind.ref === CHI ? (text(spec.taskID) ?? `auto-${generation}`) : undefined;
-    const hosts = hostsOf(spec);
-    const fresh =
-      taskID !== undefined
-        ? status.taskID === taskID && typeof status.status === 'string'
-        : this.reconciled.get(cr.metadata.uid ?? '') === generation;
-
-    if (!fresh) {
-      const dataTemplate = text(record(record(spec.defaults).templates).dataVolumeClaimTemplate);
-      const template = templates.find((t) => t.name === dataTemplate);
-      if (template && dataTemplate) {
-        for (const host of hosts) {
-          ensure(
-            cluster,
-            pvc(
-              namespace,
-              `${claimPrefix(dataTemplate)}${host.cluster}-${host.shard}-${host.replica}-0`,
-              storageOf(template.spec),
-              {
-                labels: {
-                  [`clickhouse${kind.prefix === 'chk' ? '-keeper' : ''}.altinity.com/${kind.prefix}`]: name,
-                  'clickhouse.altinity.com/namespace': namespace,
-                },
+  if (!fresh) {
+    const dataTemplate = text(record(record(spec.defaults).templates).dataVolumeClaimTemplate);
+    const template = templates.find((t) => t.name === dataTemplate);
+    if (template && dataTemplate) {
+      for (const host of hosts) {
+        ensure(
+          cluster,
+          pvc(
+            namespace,
+            `${claimPrefix(dataTemplate)}${host.cluster}-${host.shard}-${host.replica}-0`,
+            storageOf(template.spec),
+            {
+              labels: {
+                [`clickhouse${kind.prefix === 'chk' ? '-keeper' : ''}.altinity.com/${kind.prefix}`]: name,
+                'clickhouse.altinity.com/namespace': namespace,
               },
-            ),
-          );
-        }
+            },
+          ),
+        );
       }
-      this.reconciled.set(cr.metadata.uid ?? '', generation);
-      writeStatus(
-        cluster,
-        cr,
-        {
-          ...status,
-          status: 'InProgress',
-          ...(taskID !== undefined
-            ? { taskID, taskIDsStarted: [...list(status.taskIDsStarted), taskID].slice(-10) }
-            : {}),
-          hosts: hosts.length,
-          hostsCompleted: 0,
-        },
-        `status InProgress${taskID !== undefined ? ` (task ${taskID})` : ''}`,
-      );
-      return;
     }
-    if (status.status === 'InProgress') {
-      writeStatus(
-        cluster,
-        cr,
-        {
-          ...status,
-          status: 'Completed',
-          ...(taskID !== undefined
-            ? { taskIDsCompleted: [...list(status.taskIDsCompleted), taskID].slice(-10) }
-            : {}),
-          hostsCompleted: hosts.length,
-          endpoint: kind.endpoint(name, namespace),
-        },
-        `status Completed${taskID !== undefined ? ` (task ${taskID})` : ''}`,
-      );
-    }
+    memory.reconciled.set(cr.metadata.uid ?? '', generation);
+    writeStatus(
+      cluster,
+      cr,
+      {
+        ...status,
+        status: 'InProgress',
+        ...(taskID !== undefined
+          ? { taskID, taskIDsStarted: [...list(status.taskIDsStarted), taskID].slice(-10) }
+          : {}),
+        hosts: hosts.length,
+        hostsCompleted: 0,
+      },
+      `status InProgress${taskID !== undefined ? ` (task ${taskID})` : ''}`,
+    );
+    return;
+  }
+  if (status.status === 'InProgress') {
+    writeStatus(
+      cluster,
+      cr,
+      {
+        ...status,
+        status: 'Completed',
+        ...(taskID !== undefined
+          ? { taskIDsCompleted: [...list(status.taskIDsCompleted), taskID].slice(-10) }
+          : {}),
+        hostsCompleted: hosts.length,
+        endpoint: kind.endpoint(name, namespace),
+      },
+      `status Completed${taskID !== undefined ? ` (task ${taskID})` : ''}`,
+    );
   }
 }

@@ -20,7 +20,7 @@ const TENANT = CHILD_KINDS.Tenant;
  * with every pool `PoolInitialized`; PVCs `<volume>-<tenant>-<pool>-<ordinal>` that the operator
  * never deletes; a second Tenant in a namespace fails for good. No finalizer.
  */
-export const minio: Operator = {
+export const minio = (): Operator => ({
   name: 'minio',
   step({ cluster }) {
     const tenants = cluster.list(TENANT.apiVersion, TENANT.kind);
@@ -114,4 +114,4 @@ export const minio: Operator = {
       }
     }
   },
-};
+});

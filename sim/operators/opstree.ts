@@ -55,7 +55,7 @@ const REDIS_KINDS: readonly RedisKind[] = [
  * `<name>-<name>-<i>` carry them too; RedisReplication `status.masterNode` once its pods are
  * ready. On deletion the PVCs go unless `storage.keepAfterDelete`.
  */
-export const opstree: Operator = {
+export const opstree = (): Operator => ({
   name: 'opstree',
   step({ cluster }) {
     for (const kind of REDIS_KINDS) {
@@ -132,4 +132,4 @@ export const opstree: Operator = {
       }
     }
   },
-};
+});

@@ -30,7 +30,7 @@ const PERCONA_FINALIZERS = {
  * `datadir-<cluster>-pxc-<i>` and the operator's `<cluster>-secrets` / `internal-<cluster>`.
  * On deletion: `stopping`, then the `percona.com/*` finalizers are carried out and removed.
  */
-export const percona: Operator = {
+export const percona = (): Operator => ({
   name: 'percona',
   step({ cluster, random }) {
     for (const cr of cluster.list(PXC.apiVersion, PXC.kind)) {
@@ -131,4 +131,4 @@ export const percona: Operator = {
       }
     }
   },
-};
+});

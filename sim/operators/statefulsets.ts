@@ -19,7 +19,7 @@ import {
  * `<template>-<statefulset>-<ordinal>` without owner references; `observedGeneration` first, all
  * pods ready one step later.
  */
-export const statefulSets: Operator = {
+export const statefulSets = (): Operator => ({
   name: 'kube-controller-manager',
   step({ cluster }) {
     for (const sts of cluster.list(STATEFUL_SET.apiVersion, STATEFUL_SET.kind)) {
@@ -62,4 +62,4 @@ export const statefulSets: Operator = {
       );
     }
   },
-};
+});

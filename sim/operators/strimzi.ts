@@ -7,7 +7,6 @@ import {
   type Json,
   list,
   type Operator,
-  type OperatorContext,
   opaqueSecret,
   ownerRef,
   PVC,
@@ -89,12 +88,15 @@ const CA_SECRETS = [
  * written on each volume when it is formatted; a Kafka whose ID differs from a volume's never
  * becomes ready (`NotReady`, reason `TimeoutException`, as when the brokers crash-loop).
  */
-export class Strimzi implements Operator {
-  readonly name = 'strimzi';
-  /** The `cluster.id` in each volume's meta.properties, by PVC uid: the data, not an API object. */
-  readonly formattedClusterIds = new Map<string, string>();
+/** What Strimzi's volumes hold that no API object records. */
+export interface StrimziMemory {
+  /** The `cluster.id` in each volume's meta.properties, by PVC uid. */
+  readonly formattedClusterIds: Map<string, string>;
+}
 
-  step({ cluster, now, random }: OperatorContext): void {
+export const strimzi = (memory: StrimziMemory = { formattedClusterIds: new Map() }): Operator => ({
+  name: 'strimzi',
+  step({ cluster, now, random }) {
     for (const kafka of cluster.list(KAFKA.apiVersion, KAFKA.kind)) {
       if (deleting(kafka)) continue;
       const namespace = kafka.metadata.namespace ?? '';
@@ -217,8 +219,8 @@ export class Strimzi implements Operator {
               );
             }
             const uid = claim.metadata.uid ?? '';
-            const formatted = this.formattedClusterIds.get(uid);
-            if (formatted === undefined) this.formattedClusterIds.set(uid, clusterId);
+            const formatted = memory.formattedClusterIds.get(uid);
+            if (formatted === undefined) memory.formattedClusterIds.set(uid, clusterId);
             else if (formatted !== clusterId) mismatch ??= { volume: claimName, found: formatted };
           }
         }
@@ -313,5 +315,5 @@ export class Strimzi implements Operator {
         `Ready, clusterId ${clusterId}, observedGeneration ${generation}`,
       );
     }
-  }
-}
+  },
+});
