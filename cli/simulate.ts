@@ -11,7 +11,7 @@ import {
   reportError,
   timeFlag,
   UsageError,
-} from './render.js';
+} from './io.js';
 
 // ---- output ------------------------------------------------------------------------------------
 

@@ -2,10 +2,21 @@
 // of a kind it does not own, or in another namespace, would be created and never cleaned up.
 
 import type { z } from 'zod';
-import { CHILD_KINDS, sameKind } from './kube.js';
+import type { Component } from './component.js';
+import { COMPONENTS } from './components/index.js';
+import { type KindRef, sameKind } from './kube.js';
 import { CompositeSyncResponse, DecoratorSyncResponse, type DesiredObject } from './metacontroller.js';
 
-const OWNED_KINDS = Object.values(CHILD_KINDS);
+const owned = new WeakMap<readonly Component[], readonly KindRef[]>();
+/** The kinds a registry's components create (the CompositeController's childResources). */
+function ownedKinds(registry: readonly Component[]): readonly KindRef[] {
+  let kinds = owned.get(registry);
+  if (!kinds) {
+    kinds = registry.flatMap((component) => component.kinds.map(({ ref }) => ref));
+    owned.set(registry, kinds);
+  }
+  return kinds;
+}
 
 /**
  * Problems with a composite response; empty when it may be sent. `observedKinds` are the kinds the
@@ -15,10 +26,11 @@ export function checkCompositeResponse(
   response: unknown,
   parentNamespace: string,
   observedKinds: ReadonlyArray<{ apiVersion: string; kind: string }> = [],
+  registry: readonly Component[] = COMPONENTS,
 ): string[] {
   const parsed = CompositeSyncResponse.safeParse(response);
   if (!parsed.success) return parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
-  const declared = [...OWNED_KINDS, ...observedKinds];
+  const declared = [...ownedKinds(registry), ...observedKinds];
   const problems = checkObjects(parsed.data.children, parentNamespace, (child) =>
     declared.some((k) => sameKind(child, k)),
   );

@@ -75,6 +75,7 @@ function compositeHookFor(hook: 'sync' | 'finalize') {
       answer,
       request.parent.metadata.namespace,
       kindsIn(request.children),
+      context.registry,
     );
     if (problems.length > 0) refuse(hook, problems);
     const invalid = answer.status.conditions?.some((c) => c.type === 'InvalidSpec') ?? false;

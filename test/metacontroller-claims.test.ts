@@ -4,7 +4,7 @@
 // kind; as attachments of the DecoratorController they are created, kept and updated instead.
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { loadParent, processIo } from '../cli/render.js';
+import { loadParent, processIo } from '../cli/io.js';
 import type { Cluster, ClusterEvent, Obj } from '../sim/cluster.js';
 import { childKinds, type KindInfo, kindInfo } from '../sim/kinds.js';
 import { DECORATOR_ANNOTATION } from '../sim/metacontroller.js';

@@ -4,7 +4,8 @@ import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { stringify } from 'yaml';
-import { type Io, loadParent, processIo, runRender } from '../cli/render.js';
+import { type Io, loadParent, processIo } from '../cli/io.js';
+import { runRender } from '../cli/render.js';
 import { Simulation } from '../sim/simulation.js';
 import { REPO_ROOT } from './support/shared.js';
 

@@ -4,7 +4,7 @@
 // change that needs more rounds to converge is a behaviour change worth noticing.
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { loadParent, processIo } from '../cli/render.js';
+import { loadParent, processIo } from '../cli/io.js';
 import { runSimulate } from '../cli/simulate.js';
 import { CHILD_KINDS } from '../compositions/kube.js';
 import { type Cluster, clone, isWrite, type Obj } from '../sim/cluster.js';

@@ -1,8 +1,10 @@
 // A throwaway sixth component (PostgreSQL through CloudNativePG) added to the registry in a test only:
-// the CRD, the controller's child kinds, sync, finalize, the Secrets and the status all pick it up
-// from the registry alone, with no edit anywhere else.
+// the CRD, the controller's child kinds, sync, finalize, the Secrets, the status, `render` and the
+// simulator (with a scripted operator the test supplies) all pick it up from the registry alone,
+// with no edit anywhere else.
 import { describe, expect, test } from 'vitest';
 import { z } from 'zod';
+import { render } from '../../cli/render.js';
 import { neverShrinks, type RuleOwner } from '../../compositions/admission.js';
 import {
   type Component,
@@ -21,6 +23,10 @@ import { reconcile } from '../../compositions/reconcile.js';
 import { componentFields } from '../../compositions/schema.js';
 import { customizeSecrets, syncSecrets } from '../../compositions/secrets.js';
 import { childResources } from '../../scripts/manifests.js';
+import type { Obj } from '../../sim/cluster.js';
+import { writeStatus } from '../../sim/operators/operator.js';
+import { createOperators, type Operator } from '../../sim/operators.js';
+import { Simulation } from '../../sim/simulation.js';
 import { seededRandom } from '../support/app.js';
 import { aParent, aSecret, NOW, observedObject, parsedRequest, syncRequest } from '../support/builders.js';
 
@@ -192,5 +198,58 @@ describe('a sixth component added to the registry only', () => {
     expect(decodeData(attachments[0]?.data, 'password')).toMatch(/.{16,}/);
     const rules = customizeSecrets({ controller: {}, parent } as never, REGISTRY).relatedResources;
     expect(rules.find((r) => r.resource === 'secrets')?.names).toContain('wandb-pg-app');
+  });
+});
+
+describe('the sixth component through render and simulate', () => {
+  const parent = () => {
+    const { uid: _uid, ...metadata } = aParent(SPEC).metadata;
+    return { ...aParent(SPEC), metadata } as Any as Obj;
+  };
+  const HEALTHY = 'Cluster in healthy state';
+
+  /** The test's CloudNativePG: each Cluster reports healthy on the round after it appears. */
+  const cloudNativePg: Operator = {
+    name: 'cloudnative-pg',
+    step({ cluster }) {
+      for (const object of cluster.list(CLUSTER.apiVersion, CLUSTER.kind)) {
+        writeStatus(cluster, object, { phase: HEALTHY }, `phase ${HEALTHY}`);
+      }
+    },
+  };
+
+  test('render shows its Cluster and its credential Secret; the default registry refuses its slice', () => {
+    const options = { now: NOW, finalizing: false, seed: 'sixth' };
+    const rendered = render(parent(), [], options, REGISTRY);
+    expect(rendered.invalid).toBeUndefined();
+    expect(rendered.children.map((c: Any) => `${c.kind} ${c.metadata.name}`)).toEqual(['Cluster wandb-pg']);
+    expect(rendered.attachments.map((a: Any) => a.metadata.name)).toEqual(['wandb-pg-app']);
+    expect(rendered.status).toHaveProperty('postgresStatus.state', 'Pending');
+
+    expect(render(parent(), [], options).invalid).toMatch(/postgres/);
+  });
+
+  test('simulate: with the operator the test supplies, its Cluster is created and becomes Healthy', () => {
+    const simulation = new Simulation({
+      now: NOW,
+      registry: REGISTRY,
+      operators: [...createOperators(), cloudNativePg],
+    });
+    simulation.apply(parent());
+    expect(simulation.run(20).stable).toBe(true);
+    const created = simulation.cluster.get(CLUSTER.apiVersion, CLUSTER.kind, 'wandb', 'wandb-pg');
+    expect(created?.metadata.ownerReferences?.[0]).toMatchObject({
+      kind: 'WeightsAndBiases',
+      controller: true,
+    });
+    const status = simulation.parent('wandb', 'wandb')?.status;
+    expect(status).toHaveProperty('postgresStatus.state', 'Healthy');
+    expect(status).toHaveProperty('ready', true);
+
+    // Without it nothing reports, so the component never gets past Pending.
+    const unmanaged = new Simulation({ now: NOW, registry: REGISTRY });
+    unmanaged.apply(parent());
+    unmanaged.run(20);
+    expect(unmanaged.parent('wandb', 'wandb')?.status).toHaveProperty('postgresStatus.state', 'Pending');
   });
 });
