@@ -1,16 +1,19 @@
 // manifests/components/monitoring judged by the real programs (built by e2e/tools/build.sh):
 // promtool checks the rule groups of our PrometheusRule and runs their unit tests
-// (e2e/monitoring/alerts.test.yaml); the Prometheus Operator's own Go types decode its objects
-// strictly; the real kube-state-metrics, running as our ServiceAccount, reads parents whose status
+// (e2e/monitoring/alerts.test.yaml); the Prometheus Operator's CRDs, generated from its own Go types
+// by its own generator (controller-gen), are installed and the component is applied for real with
+// manifests/; the real kube-state-metrics, running as our ServiceAccount, reads parents whose status
 // is a golden fixture's from the control plane and exports the series docs/monitoring.md lists.
 import { execFile } from 'node:child_process';
-import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { COMPONENT_NAMES, STATES } from '../compositions/parent.js';
 import { freePort, type Process, startProcess, stopProcess, waitFor } from './support/control-plane.js';
 import { type Cluster, type Json, kubectl, mustKubectl, yamlDocuments } from './support/kubectl.js';
+import { missingFields } from './support/objects.js';
+import { overlay } from './support/overlay.js';
 import { REPO_ROOT } from './support/paths.js';
 
 const bin = inject('bin');
@@ -20,21 +23,20 @@ const workDir = path.join(inject('workDir'), 'monitoring');
 mkdirSync(workDir, { recursive: true });
 
 /** A program's exit code and output, never throwing for a non-zero exit. */
-async function runTool(command: string, args: string[], input?: string) {
+async function runTool(command: string, args: string[], cwd?: string) {
   return new Promise<{ code: number; output: string }>((resolve) => {
-    const child = execFile(
-      command,
-      args,
-      { maxBuffer: 16 * 1024 * 1024, timeout: 120_000 },
-      (error, stdout, stderr) =>
-        resolve({
-          code: error ? (typeof error.code === 'number' ? error.code : 1) : 0,
-          output: stdout + stderr,
-        }),
+    execFile(command, args, { cwd, maxBuffer: 16 * 1024 * 1024, timeout: 120_000 }, (error, stdout, stderr) =>
+      resolve({
+        code: error ? (typeof error.code === 'number' ? error.code : 1) : 0,
+        output: stdout + stderr,
+      }),
     );
-    if (input !== undefined) child.stdin?.end(input);
   });
 }
+
+const identity = (o: Json): string =>
+  `${o.apiVersion} ${o.kind} ${o.metadata.namespace ?? ''}/${o.metadata.name}`;
+const asList = (items: Json[]): string => JSON.stringify({ apiVersion: 'v1', kind: 'List', items });
 
 const prometheusRule = parse(readFileSync(path.join(COMPONENT_DIR, 'prometheus-rule.yaml'), 'utf8'));
 const alertNames: string[] = prometheusRule.spec.groups.flatMap((g: Json) =>
@@ -90,82 +92,158 @@ describe('alerting rules, judged by promtool', () => {
   });
 });
 
-describe('the component, built by kubectl kustomize', () => {
-  const decoder = path.join(bin, 'decode-monitoring-objects');
-  let built = '';
+describe("the component applied to a cluster with the Prometheus Operator's CRDs", () => {
+  const crdDir = path.join(workDir, 'prometheus-operator-crds');
+  const dir = path.join(workDir, 'overlay');
+  let types = '';
+  let crdFiles: string[] = [];
+  /** The objects the component adds to manifests/, as kustomize builds them. */
+  let component: Json[] = [];
 
   beforeAll(async () => {
-    const dir = path.join(workDir, 'overlay');
+    // manifests/ and the component, on top of the setup's overlay: the part already installed (hook
+    // URLs on the local server) is applied unchanged, and the component comes in with it.
+    const base = overlay(path.join(workDir, 'base'), inject('hookUrl'));
     mkdirSync(dir, { recursive: true });
-    const to = (target: string) => path.relative(dir, path.join(REPO_ROOT, target));
     writeFileSync(
       path.join(dir, 'kustomization.yaml'),
       stringify({
         apiVersion: 'kustomize.config.k8s.io/v1beta1',
         kind: 'Kustomization',
-        resources: [to('manifests')],
-        components: [to('manifests/components/monitoring')],
+        resources: [path.relative(dir, base)],
+        components: [path.relative(dir, COMPONENT_DIR)],
       }),
     );
-    built = await mustKubectl(cluster, ['kustomize', dir]);
+    const installed = new Set(yamlDocuments(await mustKubectl(cluster, ['kustomize', base])).map(identity));
+    component = yamlDocuments(await mustKubectl(cluster, ['kustomize', dir])).filter(
+      (o) => !installed.has(identity(o)),
+    );
+
+    // As the operator's Makefile makes them: controller-gen crd:crdVersions=v1 over its types' package.
+    const listed = await runTool('go', [
+      ...['-C', path.join(REPO_ROOT, 'e2e/tools/prometheus-operator')],
+      ...[
+        'list',
+        '-f',
+        '{{.Dir}}',
+        'github.com/prometheus-operator/prometheus-operator/pkg/apis/monitoring/v1',
+      ],
+    ]);
+    if (listed.code !== 0) throw new Error(`go list failed:\n${listed.output}`);
+    types = listed.output.trim();
+    const generated = await runTool(
+      path.join(bin, 'controller-gen'),
+      ['crd:crdVersions=v1', 'paths=.', `output:crd:dir=${crdDir}`],
+      types,
+    );
+    if (generated.code !== 0) throw new Error(`controller-gen failed:\n${generated.output}`);
+    // The CRDs of the kinds the component uses (the other kinds of v1 have no business here).
+    const kinds = new Set(
+      component.filter((o) => o.apiVersion.startsWith('monitoring.coreos.com/')).map((o) => o.kind),
+    );
+    crdFiles = readdirSync(crdDir)
+      .map((name) => path.join(crdDir, name))
+      .filter((file) => kinds.has(parse(readFileSync(file, 'utf8')).spec.names.kind));
+    await mustKubectl(cluster, ['apply', '--server-side', ...crdFiles.flatMap((f) => ['-f', f])]);
+    await waitFor("the Prometheus Operator's CRDs to be established", async () =>
+      (await crdsOnServer()).every((crd: Json) =>
+        crd.status?.conditions?.some((c: Json) => c.type === 'Established' && c.status === 'True'),
+      ),
+    );
   });
 
-  it("decodes strictly into the Prometheus Operator's Go types: PrometheusRule, ServiceMonitors, PodMonitors", async () => {
-    const { code, output } = await runTool(decoder, [], built);
-    const valid = output.split('\n').filter((l) => l.startsWith('valid '));
-    expect(valid.sort()).toEqual(
+  const crdsOnServer = async (): Promise<Json[]> =>
+    JSON.parse(await mustKubectl(cluster, ['get', ...crdFiles.flatMap((f) => ['-f', f]), '-o', 'json']))
+      .items;
+
+  afterAll(async () => {
+    // The cluster is shared by every e2e file: leave none of this behind (deleting the CRDs also
+    // deletes any object of their kinds).
+    if (component.length > 0) {
+      await mustKubectl(cluster, ['delete', '--ignore-not-found', '-f', '-'], asList(component));
+    }
+    if (crdFiles.length > 0) {
+      await mustKubectl(cluster, ['delete', '--ignore-not-found', ...crdFiles.flatMap((f) => ['-f', f])]);
+    }
+  });
+
+  it("controller-gen v0.22.0 generated them from the operator's v0.95.2 types; the API server established them", async () => {
+    expect(types).toMatch(/\/pkg\/apis\/monitoring@v0\.95\.2\/v1$/);
+    const crds = await crdsOnServer();
+    expect(crds.map((crd) => crd.spec.names.kind).sort()).toEqual([
+      'PodMonitor',
+      'PrometheusRule',
+      'ServiceMonitor',
+    ]);
+    for (const crd of crds) {
+      expect(crd.metadata.annotations['controller-gen.kubebuilder.io/version'], crd.metadata.name).toBe(
+        'v0.22.0',
+      );
+      // A non-structural schema would neither prune nor refuse unknown fields.
+      expect(crd.status.conditions.map((c: Json) => c.type)).not.toContain('NonStructuralSchema');
+    }
+  });
+
+  it('kubectl apply -k stores every object of the component, strictly validated, with every field we sent', async () => {
+    expect(component.map((o) => o.kind).sort()).toEqual(
       [
-        'valid PrometheusRule/wandb-infra-hooks',
-        'valid ServiceMonitor/wandb-infra-hooks',
-        'valid ServiceMonitor/wandb-state-metrics',
-        ...COMPONENT_NAMES.map((name) => `valid PodMonitor/wandb-${name}`),
+        ...[
+          'ClusterRole',
+          'ClusterRoleBinding',
+          'ConfigMap',
+          'ConfigMap',
+          'Deployment',
+          'Service',
+          'ServiceAccount',
+        ],
+        ...['PrometheusRule', 'ServiceMonitor', 'ServiceMonitor'],
+        ...COMPONENT_NAMES.map(() => 'PodMonitor'),
       ].sort(),
     );
-    expect(code).toBe(0);
-  });
-
-  it('the decoder refuses a misspelled field (it can fail)', async () => {
-    expect(built).toContain('honorLabels: true');
-    const { code, output } = await runTool(
-      decoder,
-      [],
-      built.replace('honorLabels: true', 'honorLabel: true'),
-    );
-    expect(output).toContain('invalid ServiceMonitor/wandb-state-metrics');
-    expect(output).toContain('unknown field "honorLabel"');
-    expect(code).toBe(1);
-  });
-
-  it('the API server accepts its built-in objects, strictly validated, and rolls kube-state-metrics by its config hash', async () => {
-    const builtIn = yamlDocuments(built).filter(
-      (o) =>
-        !String(o.apiVersion).startsWith('monitoring.coreos.com/') &&
-        (o.metadata?.labels?.['app.kubernetes.io/name'] === 'wandb-state-metrics' ||
-          o.metadata?.name === 'wandb-infra-hooks-dashboard'),
-    );
-    expect(builtIn.map((o) => o.kind).sort()).toEqual(
-      [
-        'ClusterRole',
-        'ClusterRoleBinding',
-        'ConfigMap',
-        'ConfigMap',
-        'Deployment',
-        'Service',
-        'ServiceAccount',
-      ].sort(),
-    );
-    const result = await kubectl(
-      cluster,
-      ['apply', '--server-side', '--validate=strict', '--dry-run=server', '-f', '-'],
-      JSON.stringify({ apiVersion: 'v1', kind: 'List', items: builtIn }),
-    );
-    expect(result.stderr).toBe('');
-    expect(result.code).toBe(0);
-    const config = builtIn.find(
+    const applied = await kubectl(cluster, ['apply', '--server-side', '--validate=strict', '-k', dir]);
+    expect(applied.stderr).toBe(''); // no warning either (an unknown field is one in non-strict mode)
+    expect(applied.code).toBe(0);
+    const stored: Json[] = JSON.parse(
+      await mustKubectl(cluster, ['get', '-f', '-', '-o', 'json'], asList(component)),
+    ).items;
+    expect(stored.map(identity)).toEqual(component.map(identity));
+    component.forEach((sent, i) => {
+      expect(missingFields(sent, stored[i]), identity(sent)).toEqual([]);
+    });
+    // The configuration's hash suffix rolls kube-state-metrics out when it changes.
+    const config = stored.find(
       (o) => o.kind === 'ConfigMap' && o.metadata.name.startsWith('wandb-state-metrics-config-'),
     );
-    const deployment = builtIn.find((o) => o.kind === 'Deployment');
+    const deployment = stored.find((o) => o.kind === 'Deployment');
     expect(deployment.spec.template.spec.volumes[0].configMap.name).toBe(config.metadata.name);
+  });
+
+  it("the CRDs' schema refuses a misspelled field of a PrometheusRule, which it would otherwise prune (the checks can fail)", async () => {
+    const rule = structuredClone(component.find((o) => o.kind === 'PrometheusRule'));
+    rule.metadata.name = 'misspelled';
+    const first = rule.spec.groups[0].rules[0];
+    expect(first.annotations).toBeDefined();
+    first.anotations = first.annotations;
+    delete first.annotations;
+    // As the component is applied: server-side, strictly validated.
+    const strict = await kubectl(
+      cluster,
+      ['apply', '--server-side', '--validate=strict', '--dry-run=server', '-f', '-'],
+      JSON.stringify(rule),
+    );
+    expect(strict.stderr).toContain('.rules[0].anotations: field not declared in schema');
+    expect(strict.code).not.toBe(0);
+    // Created without field validation, the rule is stored without the field: what the read-back
+    // above would catch.
+    const lax = await kubectl(
+      cluster,
+      ['create', '--validate=false', '--dry-run=server', '-o', 'json', '-f', '-'],
+      JSON.stringify(rule),
+    );
+    expect(lax.code, lax.stderr).toBe(0);
+    expect(missingFields(rule, JSON.parse(lax.stdout))).toEqual([
+      '.spec.groups[0].rules[0].anotations: missing',
+    ]);
   });
 });
 
@@ -230,11 +308,7 @@ describe('kube-state-metrics with our configuration, as our ServiceAccount', () 
     rbac = yamlDocuments(readFileSync(path.join(COMPONENT_DIR, 'kube-state-metrics.yaml'), 'utf8')).filter(
       (o) => ['ServiceAccount', 'ClusterRole', 'ClusterRoleBinding'].includes(o.kind),
     );
-    await mustKubectl(
-      cluster,
-      ['apply', '-f', '-'],
-      JSON.stringify({ apiVersion: 'v1', kind: 'List', items: rbac }),
-    );
+    await mustKubectl(cluster, ['apply', '-f', '-'], asList(rbac));
     const kubeconfig = parse(readFileSync(cluster.kubeconfig, 'utf8'));
     for (const user of kubeconfig.users) user.user.as = SERVICE_ACCOUNT;
     const impersonating = path.join(workDir, 'kubeconfig-state-metrics');
@@ -286,11 +360,7 @@ describe('kube-state-metrics with our configuration, as our ServiceAccount', () 
   afterAll(async () => {
     if (ksm) await stopProcess(ksm);
     await kubectl(cluster, ['delete', 'namespace', NAMESPACE, '--wait=false']);
-    await kubectl(
-      cluster,
-      ['delete', '-f', '-'],
-      JSON.stringify({ apiVersion: 'v1', kind: 'List', items: rbac }),
-    );
+    await kubectl(cluster, ['delete', '-f', '-'], asList(rbac));
   });
 
   it('exports status.ready per parent, 0 for a parent without a status', () => {

@@ -66,10 +66,11 @@ else
 fi
 
 # What judges manifests/components/monitoring (docs/monitoring.md): promtool, kube-state-metrics, and
-# decode-monitoring-objects (ours, main.go) with the Prometheus Operator's Go types.
+# controller-gen, which generates the Prometheus Operator's CRDs from its Go types at test time
+# (the types are pinned by e2e/tools/prometheus-operator; the operator's v0.95.2 uses v0.22.0).
 build prometheus v0.316.0 "-s -w" promtool=github.com/prometheus/prometheus/cmd/promtool
 build kube-state-metrics v2.20.0 "-s -w -X github.com/prometheus/common/version.Version=v2.20.0" \
   kube-state-metrics=k8s.io/kube-state-metrics/v2
-build prometheus-operator v0.95.2 "-s -w" decode-monitoring-objects=.
+build controller-tools v0.22.0 "-s -w" controller-gen=sigs.k8s.io/controller-tools/cmd/controller-gen
 
 echo "$cache/bin"

@@ -1,14 +1,10 @@
-// Builds decode-monitoring-objects (main.go, ours): the Prometheus Operator's Go types judge the
-// PrometheusRule, ServiceMonitor and PodMonitor objects of manifests/components/monitoring.
+// Pins the Prometheus Operator v0.95.2's Go types (its own module; the operator's root module is
+// not served by the Go module proxy here): the e2e suite generates the operator's CRDs from them.
 module wandb-infra-hooks/e2e/tools/prometheus-operator
 
 go 1.26.0
 
-require (
-	github.com/prometheus-operator/prometheus-operator/pkg/apis/monitoring v0.95.2
-	k8s.io/apimachinery v0.37.2
-	sigs.k8s.io/yaml v1.6.0
-)
+require github.com/prometheus-operator/prometheus-operator/pkg/apis/monitoring v0.95.2
 
 require (
 	github.com/fxamacker/cbor/v2 v2.9.3 // indirect
@@ -22,6 +18,7 @@ require (
 	golang.org/x/text v0.41.0 // indirect
 	gopkg.in/inf.v0 v0.9.1 // indirect
 	k8s.io/api v0.37.2 // indirect
+	k8s.io/apimachinery v0.37.2 // indirect
 	k8s.io/klog/v2 v2.140.0 // indirect
 	k8s.io/kube-openapi v0.0.0-20260821135717-be32def86098 // indirect
 	k8s.io/utils v0.0.0-20261023123148-ca04ba58ecab // indirect
