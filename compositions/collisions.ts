@@ -2,7 +2,13 @@
 // second create fails with AlreadyExists, which Metacontroller swallows, so the second owner never sees
 // its object, and a component may be wired to another's Secret. A spec whose names meet another
 // component's, or an older parent's, is refused (InvalidSpec) before anything is created.
-import { type Component, connectionSecretName, credentialSecrets, type OwnedName } from './component.js';
+import {
+  type Component,
+  connectionSecretName,
+  credentialSecrets,
+  type OwnedName,
+  type ResolvedCommon,
+} from './component.js';
 import { COMPONENTS } from './components/index.js';
 import { isOlder, type KubeObject, type ObservedObjects, RELATED_KINDS, seniorityOf } from './kube.js';
 import type { RelatedResourceRule } from './metacontroller.js';
@@ -10,7 +16,7 @@ import { parentSchemas } from './parent.js';
 import { type ParentRef, type ResolvedSpec, resolvedByName, resolveSpec } from './presets.js';
 
 /** Every name a component's objects take in the namespace, its own list plus what all components share. */
-export function namesOf(component: Component<unknown>, spec: ResolvedSpec): OwnedName[] {
+export function namesOf<S extends ResolvedCommon>(component: Component<S>, spec: ResolvedSpec): OwnedName[] {
   const own = component.select(spec);
   return [
     ...component.ownedNames(own),
@@ -49,7 +55,7 @@ const describe = (names: readonly OwnedName[]) => {
  * removed (they hold their names until they are gone), each once per component.
  */
 function claims(spec: ResolvedSpec, removing: readonly string[], registry: readonly Component[]): Claim[] {
-  const claiming = (component: Component<unknown>) =>
+  const claiming = (component: Component) =>
     component.select(spec).enabled || removing.includes(component.name);
   return registry.filter(claiming).flatMap((component) => {
     const unique = new Map(namesOf(component, spec).map((name) => [keyOf(name), name]));

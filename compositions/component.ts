@@ -3,7 +3,7 @@
 // context; nothing is read from anywhere else. compositions/components/index.ts is the registry.
 import type { z } from 'zod';
 import type { Transition } from './admission.js';
-import type { Finding } from './conditions.js';
+import type { ConditionType, Finding } from './conditions.js';
 import type { Child, KindRef, KubeObject, ObservedObjects } from './kube.js';
 import type { RelatedResourceRule } from './metacontroller.js';
 import { trimEnd } from './names.js';
@@ -44,11 +44,30 @@ export interface ComponentContext<S> {
   readonly related: ObservedObjects;
 }
 
-/** A child kind a component owns, and the reference's write condition for it. */
+/** A child kind a component owns, and the conditions its children of that kind carry. */
 export interface OwnedKind {
   readonly ref: KindRef;
-  /** e.g. `KafkaCustomResource`, `NodePoolCustomResource` (reference §5). */
-  readonly condition: string;
+  /** The reference's write condition, e.g. `KafkaCustomResource`, `NodePoolCustomResource` (reference §5). */
+  readonly condition: ConditionType;
+  /**
+   * The condition `observe` judges from this kind's operator status, if any. It is present from the
+   * first sync: `Unknown` (`notCreated`) while the child does not exist.
+   */
+  readonly reported?: ConditionType;
+}
+
+/**
+ * The condition types of a component besides its kinds' (`OwnedKind`), declared in its file. The
+ * first three are present from the first sync while it is enabled; `credentials` and `removal` are
+ * present only while their situation lasts, since their presence is the signal (the alerts leave out
+ * a component with a Removal condition).
+ */
+export interface ComponentConditions {
+  readonly reportedReady: ConditionType;
+  readonly connectionInfo: ConditionType;
+  readonly hasBeenReady: ConditionType;
+  readonly credentials: ConditionType;
+  readonly removal: ConditionType;
 }
 
 /** The fields of every component's slice of the parent spec (schema.ts `componentFields`). */
@@ -102,7 +121,7 @@ export interface ResolveInput<U, P> {
 }
 
 export interface Component<
-  S = unknown,
+  S extends ResolvedCommon = ResolvedCommon,
   U extends UserSpec = UserSpec,
   P extends Preset = Preset,
   N extends string = string,
@@ -120,11 +139,12 @@ export interface Component<
   /** The CRD's transition rules for edits this component's operator cannot carry out (admission.ts). */
   readonly transitions: readonly Transition[];
   readonly kinds: readonly OwnedKind[];
+  readonly conditions: ComponentConditions;
   /** This component's part of the resolved spec. */
-  select(spec: ResolvedSpec): S & { readonly enabled: boolean; readonly name: string };
+  select(spec: ResolvedSpec): S;
   /** Every child the component wants, each carrying the data knobs of the resolved retention policy. */
   desired(context: ComponentContext<S>): Child[];
-  /** `<Title>ReportedReady` and any other findings read from the operator's status. */
+  /** `conditions.reportedReady`, the kinds' `reported` and any other findings read from the operators' status. */
   observe(context: ComponentContext<S>): Finding[];
   /**
    * The Secrets the DecoratorController keeps for the component (decision 4): credentials its custom
@@ -216,7 +236,7 @@ export interface ComponentSecrets<S> {
 }
 
 /** The names of the credential Secrets a component's custom resources reference. */
-export const credentialSecrets = <S>(component: Component<S>, spec: S): string[] =>
+export const credentialSecrets = <S extends ResolvedCommon>(component: Component<S>, spec: S): string[] =>
   component.secrets.credentials(spec).map(({ name }) => name);
 
 /** A Service's cluster-local host name. */

@@ -4,11 +4,38 @@
 import { type KubeObject, numberField } from './kube.js';
 import type { Condition, State } from './parent.js';
 
+declare const declared: unique symbol;
+
+/**
+ * A condition type: declared once (`declareConditions`) by the component or module that reports it,
+ * never built from a template or written inline, so every type the status can carry is listed.
+ */
+export type ConditionType = string & { readonly [declared]: 'type' };
+
+/**
+ * A condition reason: one of the fixed words a component or module declares (`declareReasons`), or an
+ * operator's own reason that passed `reportedReason`.
+ */
+export type Reason = string & { readonly [declared]: 'reason' };
+
+// The two places a string becomes a declared type or reason: a brand has no runtime form, so the
+// declaration is a cast by nature.
+
+/** Condition types by role, e.g. `declareConditions({ reportedReady: 'MySQLReportedReady' })`. */
+export const declareConditions = <const T extends Record<string, string>>(
+  types: T,
+): { readonly [K in keyof T]: ConditionType } =>
+  types as unknown as { readonly [K in keyof T]: ConditionType };
+
+/** Fixed reasons, each named by itself: `declareReasons('ready', 'error').ready === 'ready'`. */
+export const declareReasons = <const K extends string>(...reasons: K[]): { readonly [R in K]: Reason } =>
+  Object.fromEntries(reasons.map((r) => [r, r])) as unknown as { readonly [R in K]: Reason };
+
 /** A condition as a component reports it, with the state it implies for that component. */
 export interface Finding {
-  readonly type: string;
+  readonly type: ConditionType;
   readonly status: 'True' | 'False' | 'Unknown';
-  readonly reason: string;
+  readonly reason: Reason;
   readonly message: string;
   readonly implies: State;
   /**
@@ -18,17 +45,33 @@ export interface Finding {
   readonly recheckAfterSeconds?: number;
 }
 
-/** Reasons of the reference's write conditions (`<X>CustomResource`). */
-export const Reasons = {
-  ResourceExists: 'ResourceExists',
-  PendingCreate: 'PendingCreate',
-  PendingDelete: 'PendingDelete',
-  NoResource: 'NoResource',
-  ReportedStatus: 'ReportedStatus',
-  Unknown: 'Unknown',
+/**
+ * The reasons every component shares: the reference's write-condition reasons (`<X>CustomResource`)
+ * and those of the conditions the pipeline reports for each component.
+ */
+export const Reasons = declareReasons(
+  'ResourceExists',
+  'PendingCreate',
+  'PendingDelete',
+  'NoResource',
+  'ReportedStatus',
+  'Unknown',
   /** The operator has not yet observed the child's current generation. */
-  StaleGeneration: 'StaleGeneration',
-} as const;
+  'StaleGeneration',
+  'CredentialSecretMissing',
+  'ConnectionSecretPending',
+  'FirstReady',
+  'NotYetReady',
+  'ApplyingRetention',
+  /** Removal phase 2: the children are omitted and Metacontroller deletes them. */
+  'Deleting',
+);
+
+const CONDITION_REASON = /^[A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?$/;
+
+/** An operator's own reason (Strimzi's is an exception's class name) when it is a valid condition reason. */
+export const reportedReason = (value: unknown, fallback: Reason): Reason =>
+  typeof value === 'string' && CONDITION_REASON.test(value) ? (value as Reason) : fallback;
 
 /** Why an object's status may describe an older spec, or undefined when it is current. */
 export function staleGeneration(object: KubeObject): string | undefined {
@@ -41,13 +84,34 @@ export function staleGeneration(object: KubeObject): string | undefined {
   );
 }
 
-/** `<Title>ReportedReady` while the operator's status is older than the spec: not judged yet. */
-export const staleFinding = (type: string, message: string): Finding => ({
+/** A readiness condition while the operator's status is older than the spec: not judged yet. */
+export const staleFinding = (type: ConditionType, message: string): Finding => ({
   type,
   status: 'False',
   reason: Reasons.StaleGeneration,
   message,
   implies: 'Pending',
+});
+
+/** A readiness condition of a child whose operator has written no status yet (`subject`: its word for it). */
+export const notReported = (type: ConditionType, who: string, subject = 'status'): Finding => ({
+  type,
+  status: 'Unknown',
+  reason: Reasons.Unknown,
+  message: `${who} has not reported a ${subject} yet`,
+  implies: 'Unknown',
+});
+
+/**
+ * A readiness condition of a child that does not exist yet: declared from the first sync, `Unknown`
+ * until its operator reports. It implies `Unknown`, which the child's own `PendingCreate` outranks.
+ */
+export const notCreated = (type: ConditionType, who: string): Finding => ({
+  type,
+  status: 'Unknown',
+  reason: Reasons.NoResource,
+  message: `${who} does not exist yet, so its operator has reported nothing`,
+  implies: 'Unknown',
 });
 
 /**

@@ -1,13 +1,8 @@
 // The composite hooks as pure functions: sync and finalize share one pipeline,
 // Resolve → (Finalize | Write → Read → Infer) → Summarize, as in the reference operator's v2 flow.
-import { type Bound, ownObserved } from './bound.js';
+import { type Bound, bind, ownObserved } from './bound.js';
 import { nameCollisions, parentsRule } from './collisions.js';
-import {
-  type Component,
-  type ComponentContext,
-  connectionSecretName,
-  credentialSecrets,
-} from './component.js';
+import { type Component, connectionSecretName, credentialSecrets } from './component.js';
 import { COMPONENTS } from './components/index.js';
 import { stampConditions } from './conditions.js';
 import { freeze } from './freeze.js';
@@ -17,7 +12,14 @@ import type { CompositeSyncRequest, CustomizeRequest, CustomizeResponse } from '
 import { parentSchemas, type WeightsAndBiasesStatus } from './parent.js';
 import { type ParentRef, resolveSpec } from './presets.js';
 import { remove } from './removal.js';
-import { inlineSecretFields, type PreviousStatus, readPreviousStatus, summarize } from './status.js';
+import {
+  inlineSecretFields,
+  ParentConditions,
+  ParentReasons,
+  type PreviousStatus,
+  readPreviousStatus,
+  summarize,
+} from './status.js';
 import { write } from './write.js';
 
 /** What the edge passes in: the only clock a composition ever sees. */
@@ -69,17 +71,7 @@ export function reconcile(
     return invalid(formatIssues(parsed.error, 'spec'), observed, previous, parent, env, finalizing, registry);
   const { spec, problems } = resolveSpec(parsed.data, parent, registry);
 
-  const bound: Bound[] = registry.map((component) => {
-    const own = component.select(spec);
-    const context: ComponentContext<unknown> = { parent, spec: own, observed, related };
-    let desired: Child[] | undefined;
-    return {
-      component,
-      enabled: own.enabled,
-      context,
-      desired: () => (desired ??= component.desired(context)),
-    };
-  });
+  const bound = registry.map((component) => bind(component, spec, { parent, observed, related }));
   // Removal touches only observed children, which are ours whatever the names: never refused for them.
   const refused = finalizing
     ? []
@@ -88,17 +80,17 @@ export function reconcile(
           spec,
           parent,
           related,
-          bound.filter((b) => !b.enabled && ownObserved(b).length > 0).map((b) => b.component.name),
+          bound.filter((b) => !b.spec.enabled && ownObserved(b).length > 0).map((b) => b.component.name),
           registry,
         ),
-        ...bound.filter((b) => b.enabled).flatMap(refusedEdits),
+        ...bound.filter((b) => b.spec.enabled).flatMap(refusedEdits),
       ];
   if (problems.length > 0 || refused.length > 0) {
     return invalid([...problems, ...refused], observed, previous, parent, env, finalizing, registry);
   }
 
   const results = bound.map((b) =>
-    finalizing || !b.enabled ? remove(b, previous) : write(b, previous, env.now),
+    finalizing || !b.spec.enabled ? remove(b, previous) : write(b, previous, env.now),
   );
   // A child of a kind no component owns means the controller manifest and this code disagree (an
   // upgrade half done): keep it exactly as it is, since omitting it would delete it.
@@ -128,7 +120,7 @@ export function reconcile(
  * Components explain the edits they refuse; anything else that would drop a child is refused here.
  */
 function refusedEdits(b: Bound): string[] {
-  const specific = b.component.refusedEdits(b.context);
+  const specific = b.refusedEdits();
   if (specific.length > 0) return specific;
   const desired = b.desired();
   return ownObserved(b)
@@ -153,11 +145,11 @@ function invalid(
   const message = problems.join('; ');
   const conditions = stampConditions(
     [
-      { type: 'InvalidSpec', status: 'True', reason: 'InvalidSpec', message },
+      { type: ParentConditions.invalidSpec, status: 'True', reason: ParentReasons.InvalidSpec, message },
       {
-        type: 'Ready',
+        type: ParentConditions.ready,
         status: 'False',
-        reason: 'InvalidSpec',
+        reason: ParentReasons.InvalidSpec,
         message: `spec is invalid, nothing was changed${finalizing ? ' and deletion waits until it is fixed' : ''}: ${message}`,
       },
     ],
@@ -185,9 +177,9 @@ function orphaned(
   const conditions = stampConditions(
     [
       {
-        type: 'Ready',
+        type: ParentConditions.ready,
         status: 'False',
-        reason: 'Orphaned',
+        reason: ParentReasons.Orphaned,
         message: 'deleted with --cascade=orphan: the infrastructure keeps running without this parent',
       },
     ],

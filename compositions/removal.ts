@@ -1,12 +1,13 @@
 // Removal of a component (disabled, or the parent deleted) in two phases (decision 8).
 import { type Bound, type ComponentResult, conditionFor, ownObserved } from './bound.js';
-import { type Component, type ComponentContext, carriesPolicy, type RetentionPlan } from './component.js';
+import { carriesPolicy, type RetentionPlan } from './component.js';
 import { type Finding, Reasons } from './conditions.js';
-import { describeTermination, isTerminating } from './deletion.js';
+import { isTerminating, terminating } from './deletion.js';
 import { freeze } from './freeze.js';
 import type { Child, KubeObject } from './kube.js';
 import type { RetentionMode } from './presets.js';
 import type { PreviousStatus } from './status.js';
+
 /**
  * Removal (component disabled, or parent deleted), in two phases (decision 8): keep returning each
  * child as last applied with the retention knobs until they are in effect, then omit it and wait
@@ -15,7 +16,7 @@ import type { PreviousStatus } from './status.js';
  * saw it. Once phase 2 has started it is never undone: a policy switched later is reported, not applied.
  */
 export function remove(b: Bound, previous: PreviousStatus): ComponentResult {
-  const { component, context, enabled } = b;
+  const { component, spec } = b;
   const present = ownObserved(b);
   if (present.length === 0) {
     return {
@@ -24,23 +25,21 @@ export function remove(b: Bound, previous: PreviousStatus): ComponentResult {
       remaining: 0,
     };
   }
-  const policy = (context.spec as { readonly retention: RetentionMode }).retention;
-  const removalType = `${component.title}Removal`;
+  const policy = spec.retention;
+  const removalType = component.conditions.removal;
   const earlier = previous.componentConditions[component.name]?.find((c) => c.type === removalType);
   // Knobs cannot change on an object being deleted: once phase 2 has omitted the children, or a child
   // is terminating, its deletion runs with the knobs it carries, whatever the policy says now.
-  const omitted = earlier?.reason === REMOVAL_DELETING;
+  const omitted = earlier?.reason === Reasons.Deleting;
   const locked = (o: KubeObject) => omitted || isTerminating(o);
-  const waiting = present.filter((o) => !locked(o) && !component.knobsInEffect(context, o));
+  const waiting = present.filter((o) => !locked(o) && !b.knobsInEffect(o));
   const overtaken = present.filter((o) => locked(o) && !carriesPolicy(component.appliedRetention(o), policy));
   const names = (objects: KubeObject[]) => objects.map((o) => `${o.kind} ${o.metadata.name}`).join(', ');
-  const why = enabled ? 'the parent is being deleted' : `spec.${component.name}.enabled is false`;
+  const why = spec.enabled ? 'the parent is being deleted' : `spec.${component.name}.enabled is false`;
 
-  const plan = component.retentionPlan(context.spec, context.parent.namespace);
+  const plan = b.retentionPlan(policy);
   const consequences =
-    overtaken.length > 0
-      ? overtakenConsequences(component, context, policy, overtaken)
-      : planConsequences(plan);
+    overtaken.length > 0 ? overtakenConsequences(b, policy, overtaken) : planConsequences(plan);
   let children: Child[];
   let finding: Finding;
   let summary: string;
@@ -51,7 +50,7 @@ export function remove(b: Bound, previous: PreviousStatus): ComponentResult {
     finding = {
       type: removalType,
       status: 'False',
-      reason: 'ApplyingRetention',
+      reason: Reasons.ApplyingRetention,
       message:
         waiting.length > 0
           ? `${why}; waiting until the ${plan.policy} knobs are in effect on ${names(waiting)}; ${consequences}`
@@ -67,22 +66,27 @@ export function remove(b: Bound, previous: PreviousStatus): ComponentResult {
     finding = {
       type: removalType,
       status: 'False',
-      reason: REMOVAL_DELETING,
+      reason: Reasons.Deleting,
       message: `${why}; waiting until ${names(present)} ${present.length === 1 ? 'is' : 'are'} gone; ${consequences}`,
       implies: 'Unavailable',
     };
     summary = `waiting until ${names(present)} ${present.length === 1 ? 'is' : 'are'} gone`;
   }
-  const pendingDelete: Finding[] = present.map((o) => ({
-    type: conditionFor(component, o),
-    status: 'False',
-    reason: Reasons.PendingDelete,
-    message: isTerminating(o)
-      ? describeTermination(component, o)
-      : `${o.kind} ${o.metadata.name} is being removed`,
-    implies: 'Unavailable',
-  }));
-  const notes = component.removalFindings?.(context) ?? [];
+  const pendingDelete = present.flatMap((o): Finding[] => {
+    const type = conditionFor(component, o);
+    if (!type) return [];
+    if (isTerminating(o)) return [terminating(type, component, o)];
+    return [
+      {
+        type,
+        status: 'False',
+        reason: Reasons.PendingDelete,
+        message: `${o.kind} ${o.metadata.name} is being removed`,
+        implies: 'Unavailable',
+      },
+    ];
+  });
+  const notes = b.removalFindings();
   return {
     children,
     outcome: {
@@ -95,9 +99,6 @@ export function remove(b: Bound, previous: PreviousStatus): ComponentResult {
   };
 }
 
-/** Phase 2's reason: the children are omitted and Metacontroller deletes them. */
-const REMOVAL_DELETING = 'Deleting';
-
 const planConsequences = (plan: RetentionPlan): string =>
   `volumes ${plan.volumes}${plan.manual ? `; to remove them run: ${plan.manual}` : ''}`;
 
@@ -105,18 +106,13 @@ const planConsequences = (plan: RetentionPlan): string =>
  * The policy changed after these children's deletion began (decision 8): say that it runs with the
  * knobs they carry, and what that keeps or deletes.
  */
-function overtakenConsequences(
-  component: Component<unknown>,
-  context: ComponentContext<unknown>,
-  policy: RetentionMode,
-  overtaken: readonly KubeObject[],
-): string {
+function overtakenConsequences(b: Bound, policy: RetentionMode, overtaken: readonly KubeObject[]): string {
   const who = overtaken.map((o) => `${o.kind} ${o.metadata.name}`).join(', ');
-  const applied = new Set(overtaken.map((o) => component.appliedRetention(o)));
+  const applied = new Set(overtaken.map((o) => b.component.appliedRetention(o)));
   const [only] = applied;
   const runs =
     applied.size === 1 && (only === 'retain' || only === 'purge')
-      ? `${only}: ${planConsequences(component.retentionPlan({ ...(context.spec as object), retention: only }, context.parent.namespace))}`
+      ? `${only}: ${planConsequences(b.retentionPlan(only))}`
       : 'the knobs each carried when its deletion began, which disagree between its volumes';
   return (
     `the retention policy is now ${policy}, but ${who} ${overtaken.length === 1 ? 'was' : 'were'} already being deleted ` +

@@ -9,6 +9,7 @@ import {
   type ConnectionInput,
   childLabels,
   connectionSecretName,
+  type ResolvedCommon,
 } from './component.js';
 import { COMPONENTS } from './components/index.js';
 import { decodeData, encodeData, generatePassword, isSet, type RandomSource } from './credentials.js';
@@ -47,7 +48,7 @@ export interface SecretsResult {
  * parent is gone for exactly as long as the data (decision 8), and while one exists a lost credential
  * is never generated again (decision 5).
  */
-const dataVolumesNeeding = <S>(component: Component<S>, spec: S): string[] =>
+const dataVolumesNeeding = <S extends ResolvedCommon>(component: Component<S>, spec: S): string[] =>
   component.dataNeedsSecrets ? component.dataVolumes(spec) : [];
 
 function secret(

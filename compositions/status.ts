@@ -1,9 +1,13 @@
 // Summarize: per-component status in the reference's shape, plus a top-level Ready condition
 // that names what blocks it. A pure function of the findings, the previous status and `now`.
 import {
+  type ConditionType,
   compareStates,
+  declareConditions,
+  declareReasons,
   type Finding,
   isReadyState,
+  Reasons,
   readConditions,
   resyncSeconds,
   stampConditions,
@@ -28,6 +32,25 @@ export interface ComponentOutcome {
   /** A short account for the Ready condition, where the findings are too long to repeat (removal). */
   readonly summary?: string;
 }
+
+/** The parent's own condition types. */
+export const ParentConditions = declareConditions({
+  ready: 'Ready',
+  invalidSpec: 'InvalidSpec',
+  unknownChildren: 'UnknownChildren',
+  inlineSecrets: 'InlineSecrets',
+});
+
+/** The reasons of the parent's own conditions (and `Reasons.Deleting` while it is deleted). */
+export const ParentReasons = declareReasons(
+  'ComponentsNotReady',
+  'NoComponentsEnabled',
+  'AllComponentsReady',
+  'InvalidSpec',
+  'Orphaned',
+  'KindNotOwned',
+  'AcceptedButUnused',
+);
 
 export type StatusKey = `${string}Status`;
 export const statusKey = (name: string): StatusKey => `${name}Status`;
@@ -65,7 +88,7 @@ export function componentState(outcome: ComponentOutcome): State {
 }
 
 /**
- * `<Title>HasBeenReady` remembers, in the component's own status, whether it has been ready since it
+ * `conditions.hasBeenReady` remembers, in the component's own status, whether it has been ready since it
  * was enabled: True from the first sync that finds it ready (its lastTransitionTime says when), never
  * False again while the component stays enabled. Until then nothing that is down can have gone down,
  * so what would read `Unavailable` reads `Pending` (an install in progress). Without the memory (a lost
@@ -73,11 +96,11 @@ export function componentState(outcome: ComponentOutcome): State {
  * ready once more. Removal drops the condition, so a component enabled again starts as a new install.
  */
 export function rememberReadiness(
+  type: ConditionType,
   title: string,
   findings: readonly Finding[],
   previous: readonly Condition[],
 ): Finding[] {
-  const type = `${title}HasBeenReady`;
   const beenReady = previous.some((c) => c.type === type && c.status === 'True');
   const judged = beenReady
     ? [...findings]
@@ -88,14 +111,14 @@ export function rememberReadiness(
       ? {
           type,
           status: 'True',
-          reason: 'FirstReady',
+          reason: Reasons.FirstReady,
           message: `${title} was first ready at this condition's lastTransitionTime: from then on, when it is down it reads Unavailable`,
           implies: 'Healthy',
         }
       : {
           type,
           status: 'False',
-          reason: 'NotYetReady',
+          reason: Reasons.NotYetReady,
           message: `${title} has not been ready yet: while it installs, what is not ready reads Pending, not Unavailable`,
           implies: 'Healthy',
         };
@@ -157,9 +180,9 @@ export function summarize(
       .filter(({ state }) => state !== 'Disabled')
       .sort((a, b) => compareStates(a.state, b.state));
     readyFinding = {
-      type: 'Ready',
+      type: ParentConditions.ready,
       status: 'False',
-      reason: 'Deleting',
+      reason: Reasons.Deleting,
       message:
         remaining.length > 0
           ? `deleting: ${remaining.map(({ outcome, state }) => explain(outcome, state)).join('; ')}`
@@ -167,23 +190,23 @@ export function summarize(
     };
   } else if (blocking.length > 0) {
     readyFinding = {
-      type: 'Ready',
+      type: ParentConditions.ready,
       status: 'False',
-      reason: 'ComponentsNotReady',
+      reason: ParentReasons.ComponentsNotReady,
       message: `waiting: ${blocking.map(({ outcome, state }) => explain(outcome, state)).join('; ')}`,
     };
   } else if (enabled.length === 0) {
     readyFinding = {
-      type: 'Ready',
+      type: ParentConditions.ready,
       status: 'True',
-      reason: 'NoComponentsEnabled',
+      reason: ParentReasons.NoComponentsEnabled,
       message: 'no component is enabled',
     };
   } else {
     readyFinding = {
-      type: 'Ready',
+      type: ParentConditions.ready,
       status: 'True',
-      reason: 'AllComponentsReady',
+      reason: ParentReasons.AllComponentsReady,
       message: `ready: ${enabled.map(({ outcome, state }) => (state === 'Healthy' ? outcome.name : `${outcome.name} (${state})`)).join(', ')}`,
     };
   }
@@ -194,9 +217,9 @@ export function summarize(
     ...(unowned.length > 0
       ? [
           {
-            type: 'UnknownChildren',
+            type: ParentConditions.unknownChildren,
             status: 'True' as const,
-            reason: 'KindNotOwned',
+            reason: ParentReasons.KindNotOwned,
             message:
               `kept unchanged, since no component owns their kind: ${unowned.join(', ')}; ` +
               'the CompositeController manifest and the hook image are from different versions',
@@ -207,9 +230,9 @@ export function summarize(
   const inlineSecrets = context.inlineSecrets ?? [];
   if (inlineSecrets.length > 0) {
     topLevel.push({
-      type: 'InlineSecrets',
+      type: ParentConditions.inlineSecrets,
       status: 'True',
-      reason: 'AcceptedButUnused',
+      reason: ParentReasons.AcceptedButUnused,
       message:
         `${inlineSecrets.join(' and ')} ${inlineSecrets.length === 1 ? 'is' : 'are'} accepted for compatibility with the ` +
         'reference operator but unused by these hooks, and anyone who can read this WeightsAndBiases can read ' +

@@ -15,7 +15,14 @@ import {
   type ResolvedCommon,
   userinfo,
 } from '../component.js';
-import type { Finding } from '../conditions.js';
+import {
+  type ConditionType,
+  declareConditions,
+  declareReasons,
+  type Finding,
+  notReported,
+  Reasons,
+} from '../conditions.js';
 import { withField } from '../freeze.js';
 import { stableHash } from '../hash.js';
 import {
@@ -214,13 +221,34 @@ const newestError = (object: KubeObject): string => {
   return typeof newest === 'string' ? `: ${newest.slice(0, 300)}` : '';
 };
 
+export const CONDITIONS = declareConditions({
+  installationCustomResource: 'ClickHouseCustomResource',
+  keeperCustomResource: 'ClickHouseKeeperCustomResource',
+  reportedReady: 'ClickHouseReportedReady',
+  keeperReportedReady: 'ClickHouseKeeperReportedReady',
+  connectionInfo: 'ClickHouseConnectionInfo',
+  hasBeenReady: 'ClickHouseHasBeenReady',
+  credentials: 'ClickHouseCredentials',
+  removal: 'ClickHouseRemoval',
+});
+
+/** Besides the shared reasons; the others are Altinity's `status.status` words. */
+const REASONS = declareReasons(
+  'StaleTask',
+  'NotReported',
+  'Completed',
+  'InProgress',
+  'Aborted',
+  'Terminating',
+);
+
 /**
  * `ClickHouseReportedReady` from `status.status`, fresh only when the operator finished the task of the
  * CR's current spec (`status.taskID == spec.taskID`; Altinity has no observedGeneration, infra-crds §2.4).
  * `status.errors` is a capped history the operator never clears, so it only explains an abort.
  */
 export function reportedReady(chi: KubeObject): Finding {
-  const type = 'ClickHouseReportedReady';
+  const type = CONDITIONS.reportedReady;
   const who = `ClickHouseInstallation ${chi.metadata.name}`;
   const state = stringField(chi, 'status', 'status') ?? '';
   const wanted = stringField(chi, 'spec', 'taskID');
@@ -231,7 +259,7 @@ export function reportedReady(chi: KubeObject): Finding {
     return {
       type,
       status: 'False',
-      reason: 'StaleTask',
+      reason: REASONS.StaleTask,
       message: `${who}: the operator last ${last} task ${reported ?? '(unset)'}, not yet task ${wanted} of the current spec`,
       implies: 'Pending',
     };
@@ -241,7 +269,7 @@ export function reportedReady(chi: KubeObject): Finding {
     completed: `completed ${task}`,
     reconciling: `the operator is reconciling ${task}`,
     aborted: `the operator aborted ${task}`,
-    unreported: { status: 'Unknown', reason: 'Unknown', implies: 'Unknown' },
+    unreported: notReported,
   });
 }
 
@@ -249,13 +277,19 @@ export function reportedReady(chi: KubeObject): Finding {
 export function keeperReportedReady(chk: KubeObject): Finding {
   return altinityStatus(
     chk,
-    'ClickHouseKeeperReportedReady',
+    CONDITIONS.keeperReportedReady,
     `ClickHouseKeeperInstallation ${chk.metadata.name}`,
     {
       completed: 'is reconciled',
       reconciling: 'the operator is reconciling it',
       aborted: 'the operator aborted its reconcile',
-      unreported: { status: 'False', reason: 'NotReported', implies: 'Pending' },
+      unreported: (type, who) => ({
+        type,
+        status: 'False',
+        reason: REASONS.NotReported,
+        message: `${who} has not reported a status yet`,
+        implies: 'Pending',
+      }),
     },
   );
 }
@@ -263,13 +297,13 @@ export function keeperReportedReady(chk: KubeObject): Finding {
 /** Altinity's `status.status` words, the same for installations and keepers (type_status.go). */
 function altinityStatus(
   object: KubeObject,
-  type: string,
+  type: ConditionType,
   who: string,
   words: {
     readonly completed: string;
     readonly reconciling: string;
     readonly aborted: string;
-    readonly unreported: Pick<Finding, 'status' | 'reason' | 'implies'>;
+    readonly unreported: (type: ConditionType, who: string) => Finding;
   },
 ): Finding {
   const state = stringField(object, 'status', 'status') ?? '';
@@ -278,7 +312,7 @@ function altinityStatus(
       return {
         type,
         status: 'True',
-        reason: 'Completed',
+        reason: REASONS.Completed,
         message: `${who} ${words.completed}`,
         implies: 'Healthy',
       };
@@ -286,7 +320,7 @@ function altinityStatus(
       return {
         type,
         status: 'False',
-        reason: 'InProgress',
+        reason: REASONS.InProgress,
         message: `${who}: ${words.reconciling}`,
         implies: 'Pending',
       };
@@ -294,7 +328,7 @@ function altinityStatus(
       return {
         type,
         status: 'False',
-        reason: 'Aborted',
+        reason: REASONS.Aborted,
         message: `${who}: ${words.aborted}${newestError(object)}`,
         implies: 'Error',
       };
@@ -302,17 +336,17 @@ function altinityStatus(
       return {
         type,
         status: 'False',
-        reason: 'Terminating',
+        reason: REASONS.Terminating,
         message: `${who} is being deleted`,
         implies: 'Unavailable',
       };
     case '':
-      return { type, ...words.unreported, message: `${who} has not reported a status yet` };
+      return words.unreported(type, who);
     default:
       return {
         type,
         status: 'Unknown',
-        reason: 'Unknown',
+        reason: Reasons.Unknown,
         message: `${who} reports the unknown status "${state}"`,
         implies: 'Unknown',
       };
@@ -354,9 +388,10 @@ export const clickhouse: Component<ResolvedClickHouse, ClickHouseSpec, ClickHous
   },
   transitions: [neverShrinks(RULES)],
   kinds: [
-    { ref: CHI, condition: 'ClickHouseCustomResource' },
-    { ref: CHK, condition: 'ClickHouseKeeperCustomResource' },
+    { ref: CHI, condition: CONDITIONS.installationCustomResource, reported: CONDITIONS.reportedReady },
+    { ref: CHK, condition: CONDITIONS.keeperCustomResource, reported: CONDITIONS.keeperReportedReady },
   ],
+  conditions: CONDITIONS,
   select: (spec) => spec.clickhouse,
   desired: (context) =>
     context.spec.replicas > 1 ? [keeper(context), installation(context)] : [installation(context)],

@@ -1,7 +1,40 @@
-// What Strimzi's status says about a Kafka: `KafkaReportedReady` from the Kafka's conditions and the
-// freshness of both the Kafka and its node pool (kept apart from kafka.ts, which builds the objects).
-import { type Finding, Reasons, staleFinding, staleGeneration, worstState } from '../conditions.js';
+// Kafka's condition vocabulary, and what Strimzi's status says about a Kafka: `KafkaReportedReady` from
+// the Kafka's conditions and the freshness of both the Kafka and its node pool (kept apart from
+// kafka.ts, which builds the objects).
+import {
+  declareConditions,
+  declareReasons,
+  type Finding,
+  notReported,
+  Reasons,
+  reportedReason,
+  staleFinding,
+  staleGeneration,
+  worstState,
+} from '../conditions.js';
 import { field, type KubeObject, numberField } from '../kube.js';
+
+export const CONDITIONS = declareConditions({
+  kafkaCustomResource: 'KafkaCustomResource',
+  nodePoolCustomResource: 'NodePoolCustomResource',
+  reportedReady: 'KafkaReportedReady',
+  connectionInfo: 'KafkaConnectionInfo',
+  hasBeenReady: 'KafkaHasBeenReady',
+  credentials: 'KafkaCredentials',
+  removal: 'KafkaRemoval',
+  /** Present while a Kafka is paused over volumes retained from an earlier cluster. */
+  retainedVolumes: 'KafkaRetainedVolumes',
+});
+
+export const REASONS = declareReasons(
+  'NotReady',
+  'ReconciliationPaused',
+  'Creating',
+  'NodePoolMissing',
+  'NodePoolScaling',
+  'PausedOverRetainedVolumes',
+  'PurgeWaitsForUser',
+);
 
 interface StrimziCondition {
   readonly type?: unknown;
@@ -22,14 +55,6 @@ function trueCondition(object: KubeObject, type: string): StrimziCondition | und
   );
 }
 
-const CONDITION_REASON = /^[A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?$/;
-
-/** Strimzi's reason is an exception's class name; keep it when it is a valid condition reason. */
-const reasonOf = (condition: StrimziCondition, fallback: string): string =>
-  typeof condition.reason === 'string' && CONDITION_REASON.test(condition.reason)
-    ? condition.reason
-    : fallback;
-
 const detailOf = (condition: StrimziCondition): string =>
   typeof condition.message === 'string' && condition.message ? `: ${condition.message.slice(0, 300)}` : '';
 
@@ -40,17 +65,10 @@ const detailOf = (condition: StrimziCondition): string =>
  * and what freshness says are judged apart and the worse one wins, so a worse report never reads better.
  */
 export function reportedReady(kafka: KubeObject, pool: KubeObject | undefined, poolName: string): Finding {
-  const type = 'KafkaReportedReady';
   const who = `Kafka ${kafka.metadata.name}`;
   const status = kafka.status;
   if (status === null || typeof status !== 'object' || Object.keys(status).length === 0) {
-    return {
-      type,
-      status: 'Unknown',
-      reason: 'Unknown',
-      message: `${who} has not reported a status yet`,
-      implies: 'Unknown',
-    };
+    return notReported(CONDITIONS.reportedReady, who);
   }
   const reported = reportedByKafka(kafka, who);
   const freshness = freshnessOf(kafka, pool, poolName);
@@ -60,13 +78,14 @@ export function reportedReady(kafka: KubeObject, pool: KubeObject | undefined, p
 }
 
 function reportedByKafka(kafka: KubeObject, who: string): Finding {
-  const type = 'KafkaReportedReady';
+  const type = CONDITIONS.reportedReady;
   const notReady = trueCondition(kafka, 'NotReady');
   if (notReady && notReady.reason !== 'Creating') {
     return {
       type,
       status: 'False',
-      reason: reasonOf(notReady, 'NotReady'),
+      // Strimzi's reason is an exception's class name.
+      reason: reportedReason(notReady.reason, REASONS.NotReady),
       message: `${who} is not ready${detailOf(notReady)}`,
       implies: 'Error',
     };
@@ -76,7 +95,7 @@ function reportedByKafka(kafka: KubeObject, who: string): Finding {
     return {
       type,
       status: 'False',
-      reason: 'ReconciliationPaused',
+      reason: REASONS.ReconciliationPaused,
       message: `${who}: reconciliation is paused (annotation strimzi.io/pause-reconciliation)${detailOf(paused)}`,
       implies: 'Unavailable',
     };
@@ -85,7 +104,7 @@ function reportedByKafka(kafka: KubeObject, who: string): Finding {
     return {
       type,
       status: 'False',
-      reason: 'Creating',
+      reason: REASONS.Creating,
       message: `${who} is being created${detailOf(notReady)}`,
       implies: 'Pending',
     };
@@ -102,7 +121,7 @@ function reportedByKafka(kafka: KubeObject, who: string): Finding {
   return {
     type,
     status: 'Unknown',
-    reason: 'Unknown',
+    reason: Reasons.Unknown,
     message: `${who} reports neither Ready nor NotReady`,
     implies: 'Unknown',
   };
@@ -110,14 +129,14 @@ function reportedByKafka(kafka: KubeObject, who: string): Finding {
 
 /** Why what the Kafka reports may not describe the current spec yet, or undefined when it does. */
 function freshnessOf(kafka: KubeObject, pool: KubeObject | undefined, poolName: string): Finding | undefined {
-  const type = 'KafkaReportedReady';
+  const type = CONDITIONS.reportedReady;
   const stale = staleGeneration(kafka) ?? (pool && staleGeneration(pool));
   if (stale) return staleFinding(type, stale);
   if (!pool) {
     return {
       type,
       status: 'False',
-      reason: 'NodePoolMissing',
+      reason: REASONS.NodePoolMissing,
       message: `KafkaNodePool ${poolName} does not exist yet`,
       implies: 'Pending',
     };
@@ -128,7 +147,7 @@ function freshnessOf(kafka: KubeObject, pool: KubeObject | undefined, poolName: 
     return {
       type,
       status: 'False',
-      reason: 'NodePoolScaling',
+      reason: REASONS.NodePoolScaling,
       message: `KafkaNodePool ${poolName} has ${running ?? 0} of ${wanted ?? 'unset'} replicas`,
       implies: 'Pending',
     };

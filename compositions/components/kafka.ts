@@ -28,7 +28,7 @@ import {
 import type { RetentionMode } from '../presets.js';
 import { storageShrinks } from '../quantity.js';
 import { KAFKA_SLICE, type KafkaPreset, type KafkaSpec, type ResolvedKafka } from './kafka-spec.js';
-import { reportedReady } from './kafka-status.js';
+import { CONDITIONS, REASONS, reportedReady } from './kafka-status.js';
 
 const KAFKA = CHILD_KINDS.Kafka;
 const NODE_POOL = CHILD_KINDS.KafkaNodePool;
@@ -95,9 +95,9 @@ function retainedVolumesFinding(
     ? `restore its cluster ID with: ${patch(retained.recordedClusterId)}`
     : `its cluster ID was not recorded; read cluster.id from meta.properties on a volume and run: ${patch('<cluster.id>')}`;
   return {
-    type: 'KafkaRetainedVolumes',
+    type: CONDITIONS.retainedVolumes,
     status: 'True',
-    reason: 'PausedOverRetainedVolumes',
+    reason: REASONS.PausedOverRetainedVolumes,
     message:
       `Kafka ${name} is paused over retained volumes ${retained.volumes.join(', ')}; ${restore} ` +
       `(the pause lifts once status.clusterId matches). To start empty instead: ${startEmpty}`,
@@ -196,9 +196,10 @@ export const kafka: Component<ResolvedKafka, KafkaSpec, KafkaPreset, 'kafka'> = 
   ...KAFKA_SLICE,
   title: 'Kafka',
   kinds: [
-    { ref: KAFKA, condition: 'KafkaCustomResource' },
-    { ref: NODE_POOL, condition: 'NodePoolCustomResource' },
+    { ref: KAFKA, condition: CONDITIONS.kafkaCustomResource, reported: CONDITIONS.reportedReady },
+    { ref: NODE_POOL, condition: CONDITIONS.nodePoolCustomResource },
   ],
+  conditions: CONDITIONS,
   select: (spec) => spec.kafka,
   desired: (context) => [kafkaCluster(context), nodePool(context)],
   observe: (context) => {
@@ -369,12 +370,12 @@ function pausedRemovalFinding(context: ComponentContext<ResolvedKafka>): Finding
   const name = kafkaName(spec);
   const volumes = retainedVolumes(context).volumes;
   const listed = volumes.length > 0 ? `retained volumes ${volumes.join(', ')}` : 'retained volumes';
-  const type = 'KafkaRetainedVolumes';
+  const type = CONDITIONS.retainedVolumes;
   if (spec.retention === 'retain' || volumes.length === 0) {
     return {
       type,
       status: 'True',
-      reason: 'PausedOverRetainedVolumes',
+      reason: REASONS.PausedOverRetainedVolumes,
       message:
         `Kafka ${name} was created paused over ${listed} and never ran: they are not its volumes, so removing it ` +
         `leaves them${volumes.length > 0 ? `, and Secret ${clusterIdSecretName(spec)} with them` : ''}; a parent that names ${name} again finds them`,
@@ -385,7 +386,7 @@ function pausedRemovalFinding(context: ComponentContext<ResolvedKafka>): Finding
   return {
     type,
     status: 'True',
-    reason: 'PurgeWaitsForUser',
+    reason: REASONS.PurgeWaitsForUser,
     message:
       `Kafka ${name} is paused over ${listed}, which it never ran on; Strimzi would apply deleteClaim only by ` +
       `reconciling it, and the hook never unpauses a cluster whose ID may not match its volumes, so purge waits ` +

@@ -12,7 +12,7 @@ import {
   serviceHost,
   userinfo,
 } from '../component.js';
-import type { Finding } from '../conditions.js';
+import { declareConditions, declareReasons, type Finding, notReported, Reasons } from '../conditions.js';
 import { decodeData } from '../credentials.js';
 import {
   CHILD_KINDS,
@@ -170,11 +170,32 @@ export function namespaceConflict({
   return undefined;
 }
 
+export const CONDITIONS = declareConditions({
+  customResource: 'MinioCustomResource',
+  reportedReady: 'MinioReportedReady',
+  connectionInfo: 'MinioConnectionInfo',
+  hasBeenReady: 'MinioHasBeenReady',
+  credentials: 'MinioCredentials',
+  removal: 'MinioRemoval',
+  /** Present while an older parent's Tenant holds the namespace. */
+  namespaceConflict: 'MinioNamespaceConflict',
+});
+
+/** Besides the shared reasons; `red`, `yellow` and `green` are the Tenant's `healthStatus` words. */
+const REASONS = declareReasons(
+  'AnotherTenantInNamespace',
+  'TenantError',
+  'InProgress',
+  'red',
+  'yellow',
+  'green',
+);
+
 function conflictFinding(message: string): Finding {
   return {
-    type: 'MinioNamespaceConflict',
+    type: CONDITIONS.namespaceConflict,
     status: 'True',
-    reason: 'AnotherTenantInNamespace',
+    reason: REASONS.AnotherTenantInNamespace,
     message,
     implies: 'Error',
   };
@@ -217,25 +238,17 @@ const ERROR_STATES = new Set([
  * `currentState` leaves `Initialized` while the operator rolls out a change.
  */
 export function reportedReady(tenant: KubeObject): Finding {
-  const type = 'MinioReportedReady';
+  const type = CONDITIONS.reportedReady;
   const who = `Tenant ${tenant.metadata.name}`;
   const state = stringField(tenant, 'status', 'currentState') ?? '';
   const health = stringField(tenant, 'status', 'healthStatus') ?? '';
   const healthNote = health ? ` (health ${health})` : '';
-  if (!state && !health) {
-    return {
-      type,
-      status: 'Unknown',
-      reason: 'Unknown',
-      message: `${who} has not reported a state yet`,
-      implies: 'Unknown',
-    };
-  }
+  if (!state && !health) return notReported(type, who, 'state');
   if (ERROR_STATES.has(state) || (state && state !== INITIALIZED && !PROGRESS_STATES.has(state))) {
     return {
       type,
       status: 'False',
-      reason: 'TenantError',
+      reason: REASONS.TenantError,
       message: `${who} reports an error: ${state.slice(0, 300)}${healthNote}`,
       implies: 'Error',
     };
@@ -244,7 +257,7 @@ export function reportedReady(tenant: KubeObject): Finding {
     return {
       type,
       status: 'False',
-      reason: 'red',
+      reason: REASONS.red,
       message: `${who} is offline or has lost write quorum${healthMessage(tenant)}`,
       implies: 'Error',
     };
@@ -253,7 +266,7 @@ export function reportedReady(tenant: KubeObject): Finding {
     return {
       type,
       status: 'False',
-      reason: 'InProgress',
+      reason: REASONS.InProgress,
       message: `${who}: ${state || 'no state yet'}${healthNote}`,
       implies: 'Pending',
     };
@@ -264,7 +277,7 @@ export function reportedReady(tenant: KubeObject): Finding {
       return {
         type,
         status: 'False',
-        reason: 'yellow',
+        reason: REASONS.yellow,
         message: `${who} has drives offline${healthMessage(tenant)}`,
         implies: 'Degraded',
       };
@@ -274,7 +287,7 @@ export function reportedReady(tenant: KubeObject): Finding {
         return {
           type,
           status: 'False',
-          reason: 'InProgress',
+          reason: REASONS.InProgress,
           message: `${who}: pools not initialized yet: ${pending.join(', ')}`,
           implies: 'Pending',
         };
@@ -282,7 +295,7 @@ export function reportedReady(tenant: KubeObject): Finding {
       return {
         type,
         status: 'True',
-        reason: 'green',
+        reason: REASONS.green,
         message: `${who} is initialized and healthy`,
         implies: 'Healthy',
       };
@@ -291,7 +304,7 @@ export function reportedReady(tenant: KubeObject): Finding {
       return {
         type,
         status: 'False',
-        reason: 'InProgress',
+        reason: REASONS.InProgress,
         message: `${who} is initialized; waiting for its first health check`,
         implies: 'Pending',
       };
@@ -299,7 +312,7 @@ export function reportedReady(tenant: KubeObject): Finding {
       return {
         type,
         status: 'Unknown',
-        reason: 'Unknown',
+        reason: Reasons.Unknown,
         message: `${who} reports the unknown health "${health.slice(0, 100)}"`,
         implies: 'Unknown',
       };
@@ -395,7 +408,8 @@ export const minio: Component<ResolvedMinio, MinioSpec, Preset, 'minio'> = {
       kind: 'string',
     },
   ],
-  kinds: [{ ref: TENANT, condition: 'MinioCustomResource' }],
+  kinds: [{ ref: TENANT, condition: CONDITIONS.customResource, reported: CONDITIONS.reportedReady }],
+  conditions: CONDITIONS,
   select: (spec) => spec.minio,
   desired: (context) => (namespaceConflict(context) === undefined ? [tenant(context)] : []),
   observe: (context) => {

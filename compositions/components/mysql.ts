@@ -14,7 +14,15 @@ import {
   type ResolvedCommon,
   userinfo,
 } from '../component.js';
-import { type Finding, staleFinding, staleGeneration } from '../conditions.js';
+import {
+  declareConditions,
+  declareReasons,
+  type Finding,
+  notReported,
+  Reasons,
+  staleFinding,
+  staleGeneration,
+} from '../conditions.js';
 import { CHILD_KINDS, type Child, type KubeObject, numberField, range, stringField } from '../kube.js';
 import { storageShrinks } from '../quantity.js';
 import { presetResources } from '../resources.js';
@@ -125,9 +133,21 @@ function mysqldExporter(cluster: string) {
   };
 }
 
+export const CONDITIONS = declareConditions({
+  customResource: 'MySQLCustomResource',
+  reportedReady: 'MySQLReportedReady',
+  connectionInfo: 'MySQLConnectionInfo',
+  hasBeenReady: 'MySQLHasBeenReady',
+  credentials: 'MySQLCredentials',
+  removal: 'MySQLRemoval',
+});
+
+/** Percona's `status.state` words, kept as the reasons. */
+const REASONS = declareReasons('ready', 'initializing', 'paused', 'stopping', 'error');
+
 /** `MySQLReportedReady` from `status.state` and `status.observedGeneration` (infra-crds §5.4). */
 export function reportedReady(pxc: KubeObject): Finding {
-  const type = 'MySQLReportedReady';
+  const type = CONDITIONS.reportedReady;
   const who = `PerconaXtraDBCluster ${pxc.metadata.name}`;
   const state = stringField(pxc, 'status', 'state') ?? '';
   const stale = staleGeneration(pxc);
@@ -135,12 +155,12 @@ export function reportedReady(pxc: KubeObject): Finding {
   const detail = operatorMessage(pxc);
   switch (state) {
     case 'ready':
-      return { type, status: 'True', reason: 'ready', message: `${who} is ready`, implies: 'Healthy' };
+      return { type, status: 'True', reason: REASONS.ready, message: `${who} is ready`, implies: 'Healthy' };
     case 'initializing':
       return {
         type,
         status: 'False',
-        reason: state,
+        reason: REASONS[state],
         message: `${who} is initializing${detail}`,
         implies: 'Pending',
       };
@@ -149,7 +169,7 @@ export function reportedReady(pxc: KubeObject): Finding {
       return {
         type,
         status: 'False',
-        reason: state,
+        reason: REASONS[state],
         message: `${who} is ${state}${detail}`,
         implies: 'Unavailable',
       };
@@ -157,18 +177,17 @@ export function reportedReady(pxc: KubeObject): Finding {
       return {
         type,
         status: 'False',
-        reason: state,
+        reason: REASONS[state],
         message: `${who} reports an error${detail}`,
         implies: 'Error',
       };
     default:
+      if (!state) return notReported(type, who, 'state');
       return {
         type,
         status: 'Unknown',
-        reason: 'Unknown',
-        message: state
-          ? `${who} reports the unknown state "${state}"`
-          : `${who} has not reported a state yet`,
+        reason: Reasons.Unknown,
+        message: `${who} reports the unknown state "${state}"`,
         implies: 'Unknown',
       };
   }
@@ -212,7 +231,8 @@ export const mysql: Component<ResolvedMySQL, MySQLSpec, Preset, 'mysql'> = {
       kind: 'number',
     },
   ],
-  kinds: [{ ref: PXC, condition: 'MySQLCustomResource' }],
+  kinds: [{ ref: PXC, condition: CONDITIONS.customResource, reported: CONDITIONS.reportedReady }],
+  conditions: CONDITIONS,
   select: (spec) => spec.mysql,
   desired: (context) => [perconaCluster(context)],
   observe: ({ spec, observed }) => {

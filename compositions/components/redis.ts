@@ -15,7 +15,7 @@ import {
   serviceHost,
   userinfo,
 } from '../component.js';
-import { type Finding, staleFinding } from '../conditions.js';
+import { declareConditions, declareReasons, type Finding, Reasons, staleFinding } from '../conditions.js';
 import { withField } from '../freeze.js';
 import {
   CHILD_KINDS,
@@ -245,6 +245,20 @@ function readStatefulSet(
   return { kind: 'counted', name, ready: numberField(statefulSet, 'status', 'readyReplicas') ?? 0, size };
 }
 
+export const CONDITIONS = declareConditions({
+  standaloneCustomResource: 'RedisStandaloneCustomResource',
+  replicationCustomResource: 'RedisReplicationCustomResource',
+  sentinelCustomResource: 'RedisSentinelCustomResource',
+  reportedReady: 'RedisReportedReady',
+  connectionInfo: 'RedisConnectionInfo',
+  hasBeenReady: 'RedisHasBeenReady',
+  credentials: 'RedisCredentials',
+  removal: 'RedisRemoval',
+});
+
+/** Besides the shared reasons; `degraded` is the reference's word. */
+const REASONS = declareReasons('StatefulSetMissing', 'NoMaster', 'degraded');
+
 /**
  * `RedisReportedReady`. Opstree's CRs report no readiness (infra-crds §4.4), so it comes from the
  * StatefulSets they own, read through the customize rules: each must have observed its generation,
@@ -256,7 +270,7 @@ export function reportedReady(
   statefulSets: ReadonlyMap<string, KubeObject>,
   replicationCr: KubeObject | undefined,
 ): Finding {
-  const type = 'RedisReportedReady';
+  const type = CONDITIONS.reportedReady;
   const readings = expectedStatefulSets(spec).map((e) => readStatefulSet(e, statefulSets.get(e.name)));
 
   const missing = readings.filter((r) => r.kind === 'missing');
@@ -264,7 +278,7 @@ export function reportedReady(
     return {
       type,
       status: 'False',
-      reason: 'StatefulSetMissing',
+      reason: REASONS.StatefulSetMissing,
       message: `waiting for Opstree to create StatefulSet ${missing.map((r) => r.name).join(', ')}`,
       implies: 'Pending',
     };
@@ -278,22 +292,22 @@ export function reportedReady(
   // A StatefulSet that exists with no ready pod is down, whether it never started or has failed:
   // Unavailable, as in the reference ("0 running" is False/ResourceExists there).
   if (counted.some((r) => r.ready === 0)) {
-    return { type, status: 'False', reason: 'ResourceExists', message: counts, implies: 'Unavailable' };
+    return { type, status: 'False', reason: Reasons.ResourceExists, message: counts, implies: 'Unavailable' };
   }
   // No master outranks missing replicas: writes fail without one, while a degraded set still serves.
   if (spec.sentinel && !stringField(replicationCr, 'status', 'masterNode')) {
     return {
       type,
       status: 'False',
-      reason: 'NoMaster',
+      reason: REASONS.NoMaster,
       message: `${counts}; RedisReplication ${replicationName(spec)} has no master yet`,
       implies: 'Pending',
     };
   }
   if (counted.some((r) => r.ready < r.size)) {
-    return { type, status: 'False', reason: 'degraded', message: counts, implies: 'Degraded' };
+    return { type, status: 'False', reason: REASONS.degraded, message: counts, implies: 'Degraded' };
   }
-  return { type, status: 'True', reason: 'ResourceExists', message: counts, implies: 'Healthy' };
+  return { type, status: 'True', reason: Reasons.ResourceExists, message: counts, implies: 'Healthy' };
 }
 
 // ---- refused edits ---------------------------------------------------------------------------------------
@@ -379,10 +393,11 @@ export const redis: Component<ResolvedRedis, RedisSpec, RedisPreset, 'redis'> = 
     },
   ],
   kinds: [
-    { ref: REDIS, condition: 'RedisStandaloneCustomResource' },
-    { ref: REPLICATION, condition: 'RedisReplicationCustomResource' },
-    { ref: SENTINEL, condition: 'RedisSentinelCustomResource' },
+    { ref: REDIS, condition: CONDITIONS.standaloneCustomResource, reported: CONDITIONS.reportedReady },
+    { ref: REPLICATION, condition: CONDITIONS.replicationCustomResource, reported: CONDITIONS.reportedReady },
+    { ref: SENTINEL, condition: CONDITIONS.sentinelCustomResource, reported: CONDITIONS.reportedReady },
   ],
+  conditions: CONDITIONS,
   select: (spec) => spec.redis,
   desired: (context) =>
     context.spec.sentinel ? [replication(context), sentinel(context)] : [standalone(context)],

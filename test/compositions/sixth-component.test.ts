@@ -14,6 +14,7 @@ import {
   type ResolvedCommon,
 } from '../../compositions/component.js';
 import { COMPONENTS } from '../../compositions/components/index.js';
+import { declareConditions, declareReasons } from '../../compositions/conditions.js';
 import { weightsAndBiasesCrd } from '../../compositions/crd.js';
 import { decodeData } from '../../compositions/credentials.js';
 import { type KindRef, type KubeObject, range, stringField } from '../../compositions/kube.js';
@@ -38,6 +39,15 @@ const PRESETS = {
 } satisfies Record<string, Preset>;
 const RULES: RuleOwner = { name: 'postgres', presets: PRESETS };
 const appSecret = (spec: ResolvedCommon) => `${spec.name}-app`;
+const CONDITIONS = declareConditions({
+  customResource: 'PostgresCustomResource',
+  reportedReady: 'PostgresReportedReady',
+  connectionInfo: 'PostgresConnectionInfo',
+  hasBeenReady: 'PostgresHasBeenReady',
+  credentials: 'PostgresCredentials',
+  removal: 'PostgresRemoval',
+});
+const REASONS = declareReasons('Healthy', 'Setup');
 
 const postgres: Component<ResolvedCommon, z.infer<typeof PostgresSpec>, Preset, 'postgres'> = {
   name: 'postgres',
@@ -47,7 +57,8 @@ const postgres: Component<ResolvedCommon, z.infer<typeof PostgresSpec>, Preset, 
   naming: { suffix: 'pg', maxLength: 40, reason: 'CloudNativePG derives `<name>-rw`' },
   resolve: ({ common }) => common,
   transitions: [neverShrinks(RULES)],
-  kinds: [{ ref: CLUSTER, condition: 'PostgresCustomResource' }],
+  kinds: [{ ref: CLUSTER, condition: CONDITIONS.customResource, reported: CONDITIONS.reportedReady }],
+  conditions: CONDITIONS,
   select: (spec) => resolvedByName(spec, 'postgres'),
   desired: ({ parent, spec }) => [
     {
@@ -68,16 +79,16 @@ const postgres: Component<ResolvedCommon, z.infer<typeof PostgresSpec>, Preset, 
     return [
       ready
         ? {
-            type: 'PostgresReportedReady',
+            type: CONDITIONS.reportedReady,
             status: 'True',
-            reason: 'Healthy',
+            reason: REASONS.Healthy,
             message: 'ready',
             implies: 'Healthy',
           }
         : {
-            type: 'PostgresReportedReady',
+            type: CONDITIONS.reportedReady,
             status: 'False',
-            reason: 'Setup',
+            reason: REASONS.Setup,
             message: 'setting up',
             implies: 'Pending',
           },

@@ -1,10 +1,18 @@
 import { describe, expect, test } from 'vitest';
-import type { Finding } from '../../compositions/conditions.js';
+import { declareConditions, declareReasons, type Finding } from '../../compositions/conditions.js';
 import type { ComponentName, State } from '../../compositions/parent.js';
 import { type ComponentOutcome, readPreviousStatus, summarize } from '../../compositions/status.js';
 import { NOW } from '../support/builders.js';
 
 const NAMES: ComponentName[] = ['mysql', 'redis', 'kafka', 'minio', 'clickhouse'];
+const PROBES = declareConditions({
+  mysql: 'mysqlProbe',
+  redis: 'redisProbe',
+  kafka: 'kafkaProbe',
+  minio: 'minioProbe',
+  clickhouse: 'clickhouseProbe',
+});
+const { Probe } = declareReasons('Probe');
 
 /** An enabled component whose one finding implies `state`. */
 function outcome(name: ComponentName, state: State, extra: Partial<Finding> = {}): ComponentOutcome {
@@ -13,9 +21,9 @@ function outcome(name: ComponentName, state: State, extra: Partial<Finding> = {}
     enabled: true,
     findings: [
       {
-        type: `${name}Probe`,
+        type: PROBES[name],
         status: 'False',
-        reason: 'Probe',
+        reason: Probe,
         message: `${name} probe`,
         implies: state,
         ...extra,

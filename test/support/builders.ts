@@ -1,5 +1,5 @@
 // Builders for requests, parents and observed objects, so tests state only what matters.
-import type { Component, ComponentContext } from '../../compositions/component.js';
+import type { Component, ComponentContext, ResolvedCommon } from '../../compositions/component.js';
 import { type KubeObject, ObservedObjects } from '../../compositions/kube.js';
 import type { CompositeSyncRequest } from '../../compositions/metacontroller.js';
 import { CompositeSyncRequest as CompositeSyncRequestSchema } from '../../compositions/metacontroller.js';
@@ -101,7 +101,7 @@ export function aSecret(name: string, data: Record<string, string> = {}, namespa
 }
 
 /** A component's context for a spec, with observed children and related objects. */
-export function contextFor<S>(
+export function contextFor<S extends ResolvedCommon>(
   component: Component<S>,
   spec: unknown,
   options: { children?: readonly KubeObject[]; related?: readonly KubeObject[]; parent?: ParentOptions } = {},
