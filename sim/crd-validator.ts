@@ -464,6 +464,11 @@ export function assertValidAgainstCrd(object: unknown): void {
   );
 }
 
+/** The `openAPIV3Schema` of the served version of a kind, as its CRD declares it (defaults included). */
+export function crdSchema(apiVersion: string, kind: string): JsonObject | undefined {
+  return loadIndex().served.get(key(apiVersion, kind))?.schema;
+}
+
 /** Every (apiVersion, kind) served by the CRDs, sorted by apiVersion then kind. */
 export function servedKinds(): ServedKind[] {
   return [...loadIndex().served.values()]

@@ -11,6 +11,7 @@ import { opstree } from './operators/opstree.js';
 import { percona } from './operators/percona.js';
 import { statefulSets } from './operators/statefulsets.js';
 import { strimzi } from './operators/strimzi.js';
+import { volumes } from './operators/volumes.js';
 
 export { CHI_FINALIZER, CHK_FINALIZER } from './operators/altinity.js';
 export type { Operator, OperatorContext } from './operators/operator.js';
@@ -18,5 +19,5 @@ export { STRIMZI_PAUSE_ANNOTATION } from './operators/strimzi.js';
 
 /** A fresh set of operators, in the order a round runs them. */
 export function createOperators(): Operator[] {
-  return [percona(), strimzi(), altinity(), minio(), opstree(), statefulSets()];
+  return [percona(), strimzi(), altinity(), minio(), opstree(), statefulSets(), volumes()];
 }

@@ -24,6 +24,13 @@ const CHI = CHILD_KINDS.ClickHouseInstallation;
 const CHK = CHILD_KINDS.ClickHouseKeeperInstallation;
 export const CHI_FINALIZER = 'finalizer.clickhouseinstallation.altinity.com';
 export const CHK_FINALIZER = 'finalizer.clickhousekeeperinstallation.altinity.com';
+/** What every status of operator 0.25.4 carries: its build and the operator pod's address. */
+const OPERATOR_STATUS = {
+  'chop-version': '0.25.4',
+  'chop-commit': '0cf33cf',
+  'chop-date': '2025-09-18T10:12:44',
+  'chop-ip': '10.42.0.23',
+};
 
 interface Installation {
   readonly ref: { apiVersion: string; kind: string };
@@ -116,6 +123,15 @@ function reconcile(cluster: Cluster, memory: AltinityMemory, kind: Installation,
   const generation = cr.metadata.generation ?? 0;
   const taskID = kind.ref === CHI ? (text(spec.taskID) ?? `auto-${generation}`) : undefined;
   const hosts = hostsOf(spec);
+  const pods = hosts.map((h) => `${kind.prefix}-${name}-${h.cluster}-${h.shard}-${h.replica}-0`);
+  const topology = {
+    ...OPERATOR_STATUS,
+    clusters: new Set(hosts.map((h) => h.cluster)).size,
+    shards: new Set(hosts.map((h) => `${h.cluster}/${h.shard}`)).size,
+    replicas: Math.max(0, ...hosts.map((h) => h.replica + 1)),
+    pods,
+    fqdns: pods.map((p) => `${p}.${namespace}.svc.cluster.local`),
+  };
   const fresh =
     taskID !== undefined
       ? status.taskID === taskID && typeof status.status === 'string'
@@ -148,6 +164,7 @@ function reconcile(cluster: Cluster, memory: AltinityMemory, kind: Installation,
       cr,
       {
         ...status,
+        ...topology,
         status: 'InProgress',
         ...(taskID !== undefined
           ? { taskID, taskIDsStarted: [...list(status.taskIDsStarted), taskID].slice(-10) }
@@ -171,6 +188,7 @@ function reconcile(cluster: Cluster, memory: AltinityMemory, kind: Installation,
           : {}),
         hostsCompleted: hosts.length,
         endpoint: kind.endpoint(name, namespace),
+        endpoints: [kind.endpoint(name, namespace)],
       },
       `status Completed${taskID !== undefined ? ` (task ${taskID})` : ''}`,
     );

@@ -1,8 +1,10 @@
 import { CHILD_KINDS } from '../../compositions/kube.js';
+import { parseQuantity } from '../../compositions/quantity.js';
 import {
   count,
   deleting,
   ensure,
+  type Json,
   list,
   type Operator,
   pvc,
@@ -39,7 +41,10 @@ export const minio = (): Operator => ({
         )[0];
       const base = {
         availableReplicas: count(status.availableReplicas, 0),
-        certificates: { autoCertEnabled: record(tenant.spec).requestAutoCert !== false },
+        certificates: {
+          autoCertEnabled: record(tenant.spec).requestAutoCert !== false,
+          customCertificates: {},
+        },
         revision: 0,
         syncVersion: 'v6.0.0',
       };
@@ -98,7 +103,13 @@ export const minio = (): Operator => ({
           'Initialized',
         );
       } else if (status.currentState === 'Initialized' && status.healthStatus !== 'green') {
-        const drives = pools.reduce((sum, p) => sum + count(p.servers, 1) * count(p.volumesPerServer, 1), 0);
+        const drivesOf = (p: Json) => count(p.servers, 1) * count(p.volumesPerServer, 1);
+        const drives = pools.reduce((sum, p) => sum + drivesOf(p), 0);
+        const capacity = pools.reduce(
+          (sum, p) =>
+            sum + drivesOf(p) * (parseQuantity(storageOf(record(record(p.volumeClaimTemplate).spec))) ?? 0),
+          0,
+        );
         writeStatus(
           cluster,
           tenant,
@@ -107,7 +118,11 @@ export const minio = (): Operator => ({
             healthStatus: 'green',
             drivesOnline: drives,
             drivesOffline: 0,
+            drivesHealing: 0,
             writeQuorum: Math.floor(drives / 2) + 1,
+            provisionedBuckets: true,
+            // An empty tenant: every drive's claimed size is free.
+            usage: { capacity, rawCapacity: capacity, rawUsage: 0, usage: 0 },
           },
           'healthStatus green',
         );

@@ -19,6 +19,9 @@ export interface Operator {
 export const PVC = RELATED_KINDS.PersistentVolumeClaim;
 export const SECRET = RELATED_KINDS.Secret;
 export const STATEFUL_SET = RELATED_KINDS.StatefulSet;
+export const PVC_PROTECTION = 'kubernetes.io/pvc-protection';
+/** The cluster's default StorageClass (k3s and kind ship local-path). */
+export const STORAGE_CLASS = 'local-path';
 
 // ---- small helpers -----------------------------------------------------------------------------
 
@@ -171,8 +174,16 @@ export function pvc(
       ...(extra.labels ? { labels: extra.labels } : {}),
       ...(extra.annotations ? { annotations: extra.annotations } : {}),
       ...(extra.owners && extra.owners.length > 0 ? { ownerReferences: extra.owners } : {}),
+      // Added on create by the StorageObjectInUseProtection admission plugin.
+      finalizers: [PVC_PROTECTION],
     },
-    spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage } } },
+    spec: {
+      accessModes: ['ReadWriteOnce'],
+      resources: { requests: { storage } },
+      // The DefaultStorageClass admission plugin's class, and the API server's default mode.
+      storageClassName: STORAGE_CLASS,
+      volumeMode: 'Filesystem',
+    },
   };
 }
 

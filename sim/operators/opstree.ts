@@ -14,6 +14,7 @@ import {
   record,
   releaseFinalizer,
   STATEFUL_SET,
+  text,
   writeStatus,
 } from './operator.js';
 
@@ -93,14 +94,42 @@ export const opstree = (): Operator => ({
                 ? 'standalone'
                 : 'replication',
         };
+        const selector = { app: stsName, redis_setup_type: kind.setupType, role: labels.role };
+        const sentinel = kind.setupType === 'sentinel';
         const desired: Obj = {
           apiVersion: STATEFUL_SET.apiVersion,
           kind: STATEFUL_SET.kind,
-          metadata: { name: stsName, namespace, labels, ownerReferences: [ownerRef(cr, true, true)] },
+          metadata: {
+            name: stsName,
+            namespace,
+            labels,
+            annotations: { 'redis.opstreelabs.in': 'true', 'redis.opstreelabs.instance': name },
+            ownerReferences: [ownerRef(cr, true, true)],
+          },
           spec: {
             replicas: size,
             serviceName: `${stsName}-headless`,
-            selector: { matchLabels: { app: stsName } },
+            selector: { matchLabels: selector },
+            podManagementPolicy: 'OrderedReady',
+            updateStrategy: { type: 'RollingUpdate', rollingUpdate: { partition: 0 } },
+            template: {
+              metadata: { labels },
+              spec: {
+                containers: [
+                  {
+                    name: stsName,
+                    image: text(record(spec.kubernetesConfig).image) ?? '',
+                    ports: [
+                      {
+                        name: sentinel ? 'sentinel-client' : 'redis-client',
+                        containerPort: sentinel ? 26379 : 6379,
+                        protocol: 'TCP',
+                      },
+                    ],
+                  },
+                ],
+              },
+            },
             volumeClaimTemplates: storage
               ? [{ metadata: { name, labels }, spec: clone(record(storage.volumeClaimTemplate).spec ?? {}) }]
               : [],

@@ -1,9 +1,12 @@
 import { CHILD_KINDS } from '../../compositions/kube.js';
+import type { Obj } from '../cluster.js';
 import {
   count,
   deleteIfPresent,
   deleting,
   ensure,
+  type Json,
+  list,
   type Operator,
   opaqueSecret,
   PVC,
@@ -14,10 +17,12 @@ import {
   SECRET,
   setFinalizers,
   storageOf,
+  text,
   writeStatus,
 } from './operator.js';
 
 const PXC = CHILD_KINDS.PerconaXtraDBCluster;
+const PXC_VERSION = '8.0.42-33.1';
 const PERCONA_FINALIZERS = {
   podsInOrder: 'percona.com/delete-pxc-pods-in-order',
   pvc: 'percona.com/delete-pxc-pvc',
@@ -32,7 +37,7 @@ const PERCONA_FINALIZERS = {
  */
 export const percona = (): Operator => ({
   name: 'percona',
-  step({ cluster, random }) {
+  step({ cluster, now, random }) {
     for (const cr of cluster.list(PXC.apiVersion, PXC.kind)) {
       const namespace = cr.metadata.namespace ?? '';
       const name = cr.metadata.name;
@@ -108,27 +113,60 @@ export const percona = (): Operator => ({
       const host = `${name}-${proxy}.${namespace}`;
       const generation = cr.metadata.generation ?? 0;
       if (status.observedGeneration !== generation || typeof status.state !== 'string') {
-        writeStatus(
-          cluster,
-          cr,
-          {
-            state: 'initializing',
-            host,
-            observedGeneration: generation,
-            size,
-            ready: 0,
-            pxc: { status: 'initializing', size, ready: 0 },
-          },
-          'state initializing',
-        );
+        writeStatus(cluster, cr, pxcStatus(cr, 'initializing', host, now), 'state initializing');
       } else if (status.state === 'initializing') {
-        writeStatus(
-          cluster,
-          cr,
-          { ...status, state: 'ready', host, ready: size, pxc: { status: 'ready', size, ready: size } },
-          'state ready',
-        );
+        writeStatus(cluster, cr, pxcStatus(cr, 'ready', host, now), 'state ready');
       }
     }
   },
 });
+
+/**
+ * The status Percona writes in `state` (reference/infra-crds.md §5.4): the cluster's size and ready
+ * counts include the proxies, one condition per state reached (its type is the state), and a
+ * section per component (`haproxy`, `backup`, … stay empty when not deployed).
+ */
+function pxcStatus(cr: Obj, state: 'initializing' | 'ready', host: string, now: string): Json {
+  const name = cr.metadata.name;
+  const spec = record(cr.spec);
+  const pxc = record(spec.pxc);
+  const proxysql = record(spec.proxysql);
+  const nodes = count(pxc.size, 3);
+  const proxies = proxysql.enabled === true ? count(proxysql.size, 0) : 0;
+  const ready = state === 'ready';
+  const selector = (component: string) =>
+    `app.kubernetes.io/component=${component},app.kubernetes.io/instance=${name},app.kubernetes.io/managed-by=percona-xtradb-cluster-operator,app.kubernetes.io/name=percona-xtradb-cluster,app.kubernetes.io/part-of=percona-xtradb-cluster`;
+  const previous = list(record(cr.status).conditions).map(record);
+  const conditions = previous.some((c) => c.type === state)
+    ? previous
+    : [...previous, { type: state, status: 'True', lastTransitionTime: now }];
+  return {
+    state,
+    host,
+    observedGeneration: cr.metadata.generation ?? 0,
+    size: nodes + proxies,
+    ready: ready ? nodes + proxies : 0,
+    conditions,
+    pxc: {
+      status: state,
+      size: nodes,
+      ready: ready ? nodes : 0,
+      ...(ready ? { version: PXC_VERSION, image: text(pxc.image) ?? '' } : {}),
+      labelSelectorPath: selector('pxc'),
+    },
+    ...(proxysql.enabled === true
+      ? {
+          proxysql: {
+            status: state,
+            size: proxies,
+            ready: ready ? proxies : 0,
+            labelSelectorPath: selector('proxysql'),
+          },
+        }
+      : {}),
+    haproxy: {},
+    logcollector: {},
+    pmm: {},
+    backup: {},
+  };
+}

@@ -1,7 +1,10 @@
+import { stableHash } from '../../compositions/hash.js';
+import type { Obj } from '../cluster.js';
 import {
   count,
   deleting,
   ensure,
+  type Json,
   list,
   type Operator,
   pvc,
@@ -31,12 +34,7 @@ export const statefulSets = (): Operator => ({
       const generation = sts.metadata.generation ?? 0;
       if (status.observedGeneration === generation) {
         if (count(status.readyReplicas, 0) !== replicas) {
-          writeStatus(
-            cluster,
-            sts,
-            { ...status, replicas, readyReplicas: replicas, availableReplicas: replicas },
-            `${replicas}/${replicas} ready`,
-          );
+          writeStatus(cluster, sts, statefulSetStatus(sts, replicas), `${replicas}/${replicas} ready`);
         }
         continue;
       }
@@ -57,9 +55,25 @@ export const statefulSets = (): Operator => ({
       writeStatus(
         cluster,
         sts,
-        { observedGeneration: generation, replicas, readyReplicas: ready, availableReplicas: ready },
+        statefulSetStatus(sts, ready),
         `observedGeneration ${generation}, ${ready}/${replicas} ready`,
       );
     }
   },
 });
+
+/** A StatefulSet's status with `ready` pods, every pod at the one revision; zero counts are omitted (omitempty). */
+function statefulSetStatus(sts: Obj, ready: number): Json {
+  const replicas = count(record(sts.spec).replicas, 1);
+  const revision = `${sts.metadata.name}-${stableHash(sts.metadata.name).slice(0, 10)}`;
+  return {
+    observedGeneration: sts.metadata.generation ?? 0,
+    replicas,
+    ...(ready > 0 ? { readyReplicas: ready, availableReplicas: ready } : {}),
+    currentReplicas: replicas,
+    updatedReplicas: replicas,
+    currentRevision: revision,
+    updateRevision: revision,
+    collisionCount: 0,
+  };
+}

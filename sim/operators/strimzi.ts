@@ -303,10 +303,11 @@ export const strimzi = (memory: StrimziMemory = { formattedClusterIds: new Map()
           observedGeneration: generation,
           clusterId,
           kafkaNodePools,
-          listeners: list(spec.listeners).map((l) => ({
-            name: record(l).name,
-            bootstrapServers: `${name}-kafka-bootstrap.${namespace}.svc:${count(record(l).port, 9092)}`,
-          })),
+          listeners: list(spec.listeners).map((l) => {
+            const host = `${name}-kafka-bootstrap.${namespace}.svc`;
+            const port = count(record(l).port, 9092);
+            return { name: record(l).name, bootstrapServers: `${host}:${port}`, addresses: [{ host, port }] };
+          }),
           ...(typeof spec.version === 'string' ? { kafkaVersion: spec.version } : {}),
           ...(typeof spec.metadataVersion === 'string' ? { kafkaMetadataVersion: spec.metadataVersion } : {}),
           operatorLastSuccessfulVersion: STRIMZI_VERSION,
