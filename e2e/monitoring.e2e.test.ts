@@ -5,7 +5,7 @@
 // manifests/; the real kube-state-metrics, running as our ServiceAccount, reads parents whose status
 // is a golden fixture's from the control plane and exports the series docs/monitoring.md lists.
 import { execFile } from 'node:child_process';
-import { copyFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { parse, stringify } from 'yaml';
@@ -15,6 +15,7 @@ import { type Cluster, type Json, kubectl, mustKubectl, yamlDocuments } from './
 import { missingFields } from './support/objects.js';
 import { overlay } from './support/overlay.js';
 import { REPO_ROOT } from './support/paths.js';
+import { generatePrometheusOperatorCrds } from './support/prometheus-operator.js';
 
 const bin = inject('bin');
 const cluster: Cluster = { bin, kubeconfig: inject('kubeconfig') };
@@ -23,9 +24,9 @@ const workDir = path.join(inject('workDir'), 'monitoring');
 mkdirSync(workDir, { recursive: true });
 
 /** A program's exit code and output, never throwing for a non-zero exit. */
-async function runTool(command: string, args: string[], cwd?: string) {
+async function runTool(command: string, args: string[]) {
   return new Promise<{ code: number; output: string }>((resolve) => {
-    execFile(command, args, { cwd, maxBuffer: 16 * 1024 * 1024, timeout: 120_000 }, (error, stdout, stderr) =>
+    execFile(command, args, { maxBuffer: 16 * 1024 * 1024, timeout: 120_000 }, (error, stdout, stderr) =>
       resolve({
         code: error ? (typeof error.code === 'number' ? error.code : 1) : 0,
         output: stdout + stderr,
@@ -119,31 +120,13 @@ describe("the component applied to a cluster with the Prometheus Operator's CRDs
       (o) => !installed.has(identity(o)),
     );
 
-    // As the operator's Makefile makes them: controller-gen crd:crdVersions=v1 over its types' package.
-    const listed = await runTool('go', [
-      ...['-C', path.join(REPO_ROOT, 'e2e/tools/prometheus-operator')],
-      ...[
-        'list',
-        '-f',
-        '{{.Dir}}',
-        'github.com/prometheus-operator/prometheus-operator/pkg/apis/monitoring/v1',
-      ],
-    ]);
-    if (listed.code !== 0) throw new Error(`go list failed:\n${listed.output}`);
-    types = listed.output.trim();
-    const generated = await runTool(
-      path.join(bin, 'controller-gen'),
-      ['crd:crdVersions=v1', 'paths=.', `output:crd:dir=${crdDir}`],
-      types,
-    );
-    if (generated.code !== 0) throw new Error(`controller-gen failed:\n${generated.output}`);
+    const generated = await generatePrometheusOperatorCrds(bin, crdDir);
+    types = generated.types;
     // The CRDs of the kinds the component uses (the other kinds of v1 have no business here).
     const kinds = new Set(
       component.filter((o) => o.apiVersion.startsWith('monitoring.coreos.com/')).map((o) => o.kind),
     );
-    crdFiles = readdirSync(crdDir)
-      .map((name) => path.join(crdDir, name))
-      .filter((file) => kinds.has(parse(readFileSync(file, 'utf8')).spec.names.kind));
+    crdFiles = generated.files.filter((file) => kinds.has(parse(readFileSync(file, 'utf8')).spec.names.kind));
     await mustKubectl(cluster, ['apply', '--server-side', ...crdFiles.flatMap((f) => ['-f', f])]);
     await waitFor("the Prometheus Operator's CRDs to be established", async () =>
       (await crdsOnServer()).every((crd: Json) =>
