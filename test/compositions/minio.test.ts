@@ -167,61 +167,81 @@ describe('minio', () => {
       'empty tenant credentials',
       "Can't modify server count for pool wandb-minio-pool",
     ];
-    test.each<[string, Record<string, unknown> | undefined, string, string, string]>([
-      ['initialized and green → ready', tenantStatus({ healthStatus: 'green' }), 'True', 'green', 'Healthy'],
-      [
-        'initialized and yellow → degraded',
-        tenantStatus({ healthStatus: 'yellow' }),
-        'False',
-        'yellow',
-        'Degraded',
-      ],
-      ['red → error', tenantStatus({ healthStatus: 'red' }), 'False', 'red', 'Error'],
-      [
-        'green while a pool is still being created → pending',
-        tenantStatus({ healthStatus: 'green', pools: [{ ssName: 's', state: 'PoolCreated' }] }),
-        'False',
-        'InProgress',
-        'Pending',
-      ],
-      ['initialized without a health check yet → pending', tenantStatus(), 'False', 'InProgress', 'Pending'],
-      [
-        'green but rolling out a new version (the operator is behind the spec) → pending',
-        tenantStatus({ healthStatus: 'green', currentState: 'Updating MinIO Version' }),
-        'False',
-        'InProgress',
-        'Pending',
-      ],
-      ['unknown health → unknown', tenantStatus({ healthStatus: 'purple' }), 'Unknown', 'Unknown', 'Unknown'],
-      ['no status yet → unknown', undefined, 'Unknown', 'Unknown', 'Unknown'],
-      ...progress.map((state): [string, Record<string, unknown>, string, string, string] => [
-        `progress state "${state}" → pending`,
-        tenantStatus({ currentState: state }),
-        'False',
-        'InProgress',
-        'Pending',
-      ]),
-      ...errors.map((state): [string, Record<string, unknown>, string, string, string] => [
-        `error state "${state}" → error, even when green`,
-        tenantStatus({ currentState: state, healthStatus: 'green' }),
-        'False',
-        'TenantError',
-        'Error',
-      ]),
-      [
-        'any other text (an operator error) → error',
-        tenantStatus({ currentState: 'pool name must be unique' }),
-        'False',
-        'TenantError',
-        'Error',
-      ],
-    ])('%s', (_, status, conditionStatus, reason, implies) => {
+    type Case = {
+      name: string;
+      args: { status: Record<string, unknown> | undefined };
+      want: { status: string; reason: string; implies: string };
+    };
+    const cases: Case[] = [
+      {
+        name: 'initialized and green → ready',
+        args: { status: tenantStatus({ healthStatus: 'green' }) },
+        want: { status: 'True', reason: 'green', implies: 'Healthy' },
+      },
+      {
+        name: 'initialized and yellow → degraded',
+        args: { status: tenantStatus({ healthStatus: 'yellow' }) },
+        want: { status: 'False', reason: 'yellow', implies: 'Degraded' },
+      },
+      {
+        name: 'red → error',
+        args: { status: tenantStatus({ healthStatus: 'red' }) },
+        want: { status: 'False', reason: 'red', implies: 'Error' },
+      },
+      {
+        name: 'green while a pool is still being created → pending',
+        args: {
+          status: tenantStatus({ healthStatus: 'green', pools: [{ ssName: 's', state: 'PoolCreated' }] }),
+        },
+        want: { status: 'False', reason: 'InProgress', implies: 'Pending' },
+      },
+      {
+        name: 'initialized without a health check yet → pending',
+        args: { status: tenantStatus() },
+        want: { status: 'False', reason: 'InProgress', implies: 'Pending' },
+      },
+      {
+        name: 'green but rolling out a new version (the operator is behind the spec) → pending',
+        args: { status: tenantStatus({ healthStatus: 'green', currentState: 'Updating MinIO Version' }) },
+        want: { status: 'False', reason: 'InProgress', implies: 'Pending' },
+      },
+      {
+        name: 'unknown health → unknown',
+        args: { status: tenantStatus({ healthStatus: 'purple' }) },
+        want: { status: 'Unknown', reason: 'Unknown', implies: 'Unknown' },
+      },
+      {
+        name: 'no status yet → unknown',
+        args: { status: undefined },
+        want: { status: 'Unknown', reason: 'Unknown', implies: 'Unknown' },
+      },
+      ...progress.map(
+        (state): Case => ({
+          name: `progress state "${state}" → pending`,
+          args: { status: tenantStatus({ currentState: state }) },
+          want: { status: 'False', reason: 'InProgress', implies: 'Pending' },
+        }),
+      ),
+      ...errors.map(
+        (state): Case => ({
+          name: `error state "${state}" → error, even when green`,
+          args: { status: tenantStatus({ currentState: state, healthStatus: 'green' }) },
+          want: { status: 'False', reason: 'TenantError', implies: 'Error' },
+        }),
+      ),
+      {
+        name: 'any other text (an operator error) → error',
+        args: { status: tenantStatus({ currentState: 'pool name must be unique' }) },
+        want: { status: 'False', reason: 'TenantError', implies: 'Error' },
+      },
+    ];
+    test.each(cases)('$name', ({ args: { status }, want }) => {
       const tenant = anObservedTenant(DEV, status);
       // The validator knows only the metadata we write; the status fixture is what it checks here.
       if (status !== undefined)
         assertValidAgainstCrd({ ...tenant, metadata: { name: tenant.metadata.name } });
       const finding = reportedReady(tenant);
-      expect(finding).toMatchObject({ type: 'MinioReportedReady', status: conditionStatus, reason, implies });
+      expect(finding).toMatchObject({ type: 'MinioReportedReady', ...want });
       expect(finding.message).toContain('Tenant wandb-minio');
     });
 
