@@ -23,7 +23,7 @@ import {
   staleFinding,
   staleGeneration,
 } from '../conditions.js';
-import { CHILD_KINDS, type Child, type KubeObject, numberField, range, stringField } from '../kube.js';
+import { CHILD_KINDS, type Child, field, type KubeObject, numberField, range, stringField } from '../kube.js';
 import { storageShrinks } from '../quantity.js';
 import { presetResources } from '../resources.js';
 import { componentFields, Replicas, ResourceRequirements } from '../schema.js';
@@ -142,17 +142,35 @@ export const CONDITIONS = declareConditions({
   removal: 'MySQLRemoval',
 });
 
-/** Percona's `status.state` words, kept as the reasons. */
-const REASONS = declareReasons('ready', 'initializing', 'paused', 'stopping', 'error');
+/** Percona's `status.state` words, kept as the reasons, and the one Percona defect we name. */
+const REASONS = declareReasons(
+  'ready',
+  'initializing',
+  'paused',
+  'stopping',
+  'error',
+  'ProxyadminPasswordRefused',
+);
 
 /** `MySQLReportedReady` from `status.state` and `status.observedGeneration` (infra-crds §5.4). */
 export function reportedReady(pxc: KubeObject): Finding {
   const type = CONDITIONS.reportedReady;
   const who = `PerconaXtraDBCluster ${pxc.metadata.name}`;
   const state = stringField(pxc, 'status', 'state') ?? '';
+  const detail = operatorMessage(pxc);
+  // Before staleness: Percona's error path writes no observedGeneration, and this refusal recurs on
+  // every reconcile whatever the generation.
+  if (state === 'error' && detail.includes(PROXYADMIN_REFUSED)) {
+    return {
+      type,
+      status: 'False',
+      reason: REASONS.ProxyadminPasswordRefused,
+      message: `${who} reports an error${detail}. ${proxyadminRemedy(pxc)}`,
+      implies: 'Error',
+    };
+  }
   const stale = staleGeneration(pxc);
   if (state && stale) return staleFinding(type, stale);
-  const detail = operatorMessage(pxc);
   switch (state) {
     case 'ready':
       return { type, status: 'True', reason: REASONS.ready, message: `${who} is ready`, implies: 'Healthy' };
@@ -191,6 +209,48 @@ export function reportedReady(pxc: KubeObject): Finding {
         implies: 'Unknown',
       };
   }
+}
+
+/**
+ * Percona 1.18.0 refuses, at the start of every reconcile, a proxyadmin password that starts with `*`
+ * or holds `;` or `:`, yet its own generator may start one with `*` (pkg/controller/pxc/secrets.go:
+ * generatePass, validatePasswords; fixed in 1.19.0). Both refusals start with these words.
+ */
+const PROXYADMIN_REFUSED = 'invalid proxyadmin password';
+
+/**
+ * Any change to the cluster object makes Percona reconcile it; its watch of `<cluster>-secrets` does
+ * not, since it matches a stored `spec.secretsName`, which we leave to Percona's default.
+ */
+const RECONCILE_NOW = 'wandb.com/reconcile-now';
+
+/**
+ * The runbook's remedy (docs/monitoring.md), with the names filled in. Percona copied the generated
+ * Secret into `internal-<cluster>` before refusing it; ProxySQL reads its admin password from there,
+ * and Percona changes that copy only by logging in to ProxySQL with the old password (users.go:
+ * handleProxyadminUser), which ProxySQL refuses when it starts with `*`. Without ProxySQL nothing
+ * reads the copy.
+ */
+function proxyadminRemedy(pxc: KubeObject): string {
+  const cluster = pxc.metadata.name;
+  const namespace = pxc.metadata.namespace ?? '<namespace>';
+  const patch = `--type=merge -p '{"stringData":{"proxyadmin":"<new password>"}}'`;
+  const proxysql =
+    field(pxc, 'spec', 'proxysql', 'enabled') === true
+      ? ` If the proxyadmin value of Secret internal-${cluster} is invalid too (Percona copied the ` +
+        `generated password there before refusing it), run the same patch on internal-${cluster} and ` +
+        `delete the pods ${cluster}-proxysql-*, so ProxySQL restarts with the new password: Percona ` +
+        'changes it only by logging in to ProxySQL with the old one, which ProxySQL refuses.'
+      : '';
+  return (
+    'This is a known defect of the Percona operator 1.18.0 (fixed in 1.19.0): it may generate a ' +
+    `proxyadmin password starting with "*" in Secret ${cluster}-secrets, then refuses it on every ` +
+    `reconcile. Remedy: choose a new password without "*", ";" or ":" and run kubectl patch secret ` +
+    `${cluster}-secrets -n ${namespace} ${patch}, then kubectl annotate pxc ${cluster} -n ${namespace} ` +
+    `--overwrite ${RECONCILE_NOW}="$(date +%s)" so that Percona reconciles at once rather than after its ` +
+    `growing retry delay.${proxysql} ` +
+    'Runbook: docs/monitoring.md#percona-refuses-its-proxyadmin-password'
+  );
 }
 
 function operatorMessage(pxc: KubeObject): string {

@@ -124,6 +124,101 @@ describe('reportedReady', () => {
   });
 });
 
+describe("reportedReady names Percona 1.18.0's proxyadmin password defect", () => {
+  // What Percona 1.18.0 writes when validatePasswords refuses `<cluster>-secrets` (status.go:30-46):
+  // state error, the error in status.message, and no observedGeneration.
+  const refusal =
+    "Error: reconcile users secret: validate passwords: invalid proxyadmin password, first character must not be '*'";
+  const pxcRefusing = (options: { message: string; observedGeneration?: number; proxysql: boolean }) =>
+    observedObject(
+      {
+        apiVersion: 'pxc.percona.com/v1',
+        kind: 'PerconaXtraDBCluster',
+        metadata: { name: 'wandb-mysql-cluster' },
+        spec: { proxysql: { enabled: options.proxysql } },
+      },
+      {
+        status: {
+          state: 'error',
+          message: [options.message],
+          ...(options.observedGeneration === undefined
+            ? {}
+            : { observedGeneration: options.observedGeneration }),
+        },
+        generation: 2,
+        namespace: 'team-a',
+      },
+    );
+  const patch = `kubectl patch secret wandb-mysql-cluster-secrets -n team-a --type=merge -p '{"stringData":{"proxyadmin":"<new password>"}}'`;
+  const cases: Array<{
+    name: string;
+    args: { message: string; observedGeneration?: number; proxysql: boolean };
+    want: { reason: string; implies: string; mentions: string[]; omits: string[] };
+  }> = [
+    {
+      name: 'the refusal names the defect and the patch, even with no observedGeneration',
+      args: { message: refusal, proxysql: false },
+      want: {
+        reason: 'ProxyadminPasswordRefused',
+        implies: 'Error',
+        mentions: [
+          refusal,
+          'known defect of the Percona operator 1.18.0',
+          patch,
+          'without "*", ";" or ":"',
+          'kubectl annotate pxc wandb-mysql-cluster -n team-a --overwrite wandb.com/reconcile-now=',
+        ],
+        omits: ['internal-wandb-mysql-cluster'],
+      },
+    },
+    {
+      name: 'with ProxySQL, the copy in internal-<cluster> and the ProxySQL pods are part of the remedy',
+      args: { message: refusal, observedGeneration: 1, proxysql: true },
+      want: {
+        reason: 'ProxyadminPasswordRefused',
+        implies: 'Error',
+        mentions: [
+          patch,
+          'same patch on internal-wandb-mysql-cluster',
+          'delete the pods wandb-mysql-cluster-proxysql-*',
+        ],
+        omits: [],
+      },
+    },
+    {
+      name: "the refusal of ';' or ':' (a Secret someone wrote) has the same remedy",
+      args: {
+        message:
+          "Error: reconcile users secret: validate passwords: invalid proxyadmin password, don't use ';' or ':'",
+        observedGeneration: 2,
+        proxysql: true,
+      },
+      want: { reason: 'ProxyadminPasswordRefused', implies: 'Error', mentions: [patch], omits: [] },
+    },
+    {
+      name: 'another error is reported as it is, and stale without observedGeneration',
+      args: { message: 'Error: reconcile users secret: get secret: forbidden', proxysql: true },
+      want: { reason: 'StaleGeneration', implies: 'Pending', mentions: [], omits: ['kubectl patch'] },
+    },
+    {
+      name: 'another error of the current generation is a plain error, without the remedy',
+      args: { message: 'Error: wrong PXC options: bad size', observedGeneration: 2, proxysql: true },
+      want: { reason: 'error', implies: 'Error', mentions: ['wrong PXC options'], omits: ['kubectl patch'] },
+    },
+  ];
+  test.each(cases)('$name', ({ args, want }) => {
+    const finding = reportedReady(pxcRefusing(args));
+    expect(finding).toMatchObject({
+      type: 'MySQLReportedReady',
+      status: 'False',
+      reason: want.reason,
+      implies: want.implies,
+    });
+    for (const text of want.mentions) expect(finding.message).toContain(text);
+    for (const text of want.omits) expect(finding.message).not.toContain(text);
+  });
+});
+
 describe('refusedEdits', () => {
   const observedCluster = (size: number, storage: string) =>
     observedObject({
