@@ -39,15 +39,18 @@ function observedInstallation(spec: unknown, status?: Field): KubeObject {
 }
 
 describe('clickhouse', () => {
-  test.each([
-    ['dev', DEV],
-    ['small', SMALL],
-    [
-      'small with telemetry and purge',
-      { ...PURGE_SMALL, clickhouse: { enabled: true, telemetry: { enabled: true } } },
-    ],
-  ])('%s parent → every desired child is valid against its Altinity CRD', (_, spec) => {
-    for (const child of desiredFor(spec)) assertValidAgainstCrd(child);
+  describe('every desired child is valid against its Altinity CRD', () => {
+    const cases: Array<{ name: string; args: { spec: unknown } }> = [
+      { name: 'dev parent', args: { spec: DEV } },
+      { name: 'small parent', args: { spec: SMALL } },
+      {
+        name: 'small parent with telemetry and purge',
+        args: { spec: { ...PURGE_SMALL, clickhouse: { enabled: true, telemetry: { enabled: true } } } },
+      },
+    ];
+    test.each(cases)('$name', ({ args }) => {
+      for (const child of desiredFor(args.spec)) assertValidAgainstCrd(child);
+    });
   });
 
   test('dev parent → one ClickHouseInstallation, no Keeper', () => {
@@ -151,30 +154,51 @@ describe('clickhouse', () => {
     for (const child of clickhouse.desired(context)) assertValidAgainstCrd(child);
   });
 
-  describe('retention knobs', () => {
-    test.each([
-      ['no policy', {}, 'Retain'],
-      ['autoCleanupEnabled', { autoCleanupEnabled: true }, 'Delete'],
-      ['top-level purge', { retentionPolicy: { onDelete: 'purge' } }, 'Delete'],
-      ['top-level purge, component retain', { retentionPolicy: { onDelete: 'purge' } }, 'Retain', 'retain'],
-      ['top-level retain, component purge', { retentionPolicy: { onDelete: 'retain' } }, 'Delete', 'purge'],
-    ])(
-      '%s → reclaimPolicy %s on every volume claim template of the CHI and the Keeper',
-      (_, parentFields, policy, own?: string) => {
-        const spec = {
-          ...parentFields,
-          size: 'small',
-          clickhouse: { enabled: true, ...(own ? { retentionPolicy: { onDelete: own } } : {}) },
-        };
-        const children = desiredFor(spec);
-        expect(children).toHaveLength(2);
-        for (const child of children) {
-          const templates = volumeTemplatesOf(child);
-          expect(templates.length).toBeGreaterThan(0);
-          for (const template of templates) expect(template.reclaimPolicy).toBe(policy);
-        }
+  describe('retention knobs → reclaimPolicy on every volume claim template of the CHI and the Keeper', () => {
+    const cases: Array<{
+      name: string;
+      args: { parentFields: Field; componentPolicy?: string };
+      want: { reclaimPolicy: string };
+    }> = [
+      { name: 'no policy → Retain', args: { parentFields: {} }, want: { reclaimPolicy: 'Retain' } },
+      {
+        name: 'autoCleanupEnabled → Delete',
+        args: { parentFields: { autoCleanupEnabled: true } },
+        want: { reclaimPolicy: 'Delete' },
       },
-    );
+      {
+        name: 'top-level purge → Delete',
+        args: { parentFields: { retentionPolicy: { onDelete: 'purge' } } },
+        want: { reclaimPolicy: 'Delete' },
+      },
+      {
+        name: 'top-level purge, own retain → Retain',
+        args: { parentFields: { retentionPolicy: { onDelete: 'purge' } }, componentPolicy: 'retain' },
+        want: { reclaimPolicy: 'Retain' },
+      },
+      {
+        name: 'top-level retain, own purge → Delete',
+        args: { parentFields: { retentionPolicy: { onDelete: 'retain' } }, componentPolicy: 'purge' },
+        want: { reclaimPolicy: 'Delete' },
+      },
+    ];
+    test.each(cases)('$name', ({ args: { parentFields, componentPolicy }, want }) => {
+      const spec = {
+        ...parentFields,
+        size: 'small',
+        clickhouse: {
+          enabled: true,
+          ...(componentPolicy ? { retentionPolicy: { onDelete: componentPolicy } } : {}),
+        },
+      };
+      const children = desiredFor(spec);
+      expect(children).toHaveLength(2);
+      for (const child of children) {
+        const templates = volumeTemplatesOf(child);
+        expect(templates.length).toBeGreaterThan(0);
+        for (const template of templates) expect(template.reclaimPolicy).toBe(want.reclaimPolicy);
+      }
+    });
   });
 
   describe('ClickHouseReportedReady', () => {
@@ -182,49 +206,67 @@ describe('clickhouse', () => {
       clickhouse.observe(contextFor(clickhouse, spec, { children }));
     const taskID = specOf(installationOf(DEV)).taskID as string;
 
-    test.each([
-      ['Completed with the current taskID', { status: 'Completed', taskID }, 'True', 'Completed', 'Healthy'],
-      [
-        'Completed with the current taskID and an old error in the history',
-        { status: 'Completed', taskID, errors: ['2026-01-01T00:00:00Z FAILED to reconcile CR'] },
-        'True',
-        'Completed',
-        'Healthy',
-      ],
-      [
-        'Completed with another taskID',
-        { status: 'Completed', taskID: 'previous' },
-        'False',
-        'StaleTask',
-        'Pending',
-      ],
-      ['Completed without taskID', { status: 'Completed' }, 'False', 'StaleTask', 'Pending'],
-      ['InProgress', { status: 'InProgress', taskID }, 'False', 'InProgress', 'Pending'],
-      [
-        'Aborted on the current task',
-        { status: 'Aborted', taskID, errors: ['boom'] },
-        'False',
-        'Aborted',
-        'Error',
-      ],
-      [
-        'Aborted on an older task',
-        { status: 'Aborted', taskID: 'previous' },
-        'False',
-        'StaleTask',
-        'Pending',
-      ],
-      ['Terminating', { status: 'Terminating', taskID }, 'False', 'Terminating', 'Unavailable'],
-      ['empty status', {}, 'Unknown', 'Unknown', 'Unknown'],
-      ['an unknown status', { status: 'Exploded', taskID }, 'Unknown', 'Unknown', 'Unknown'],
-    ])('%s → %s/%s (%s)', (_, status, conditionStatus, reason, implies) => {
-      expect(findingsFor([observedInstallation(DEV, status)])).toEqual([
-        expect.objectContaining({
-          type: 'ClickHouseReportedReady',
-          status: conditionStatus,
-          reason,
-          implies,
-        }),
+    const cases: Array<{
+      name: string;
+      args: { status: Field };
+      want: { status: string; reason: string; implies: string };
+    }> = [
+      {
+        name: 'Completed, current task → Healthy',
+        args: { status: { status: 'Completed', taskID } },
+        want: { status: 'True', reason: 'Completed', implies: 'Healthy' },
+      },
+      {
+        name: 'Completed, error in history → Healthy',
+        args: {
+          status: { status: 'Completed', taskID, errors: ['2026-01-01T00:00:00Z FAILED to reconcile CR'] },
+        },
+        want: { status: 'True', reason: 'Completed', implies: 'Healthy' },
+      },
+      {
+        name: 'Completed, another task → stale',
+        args: { status: { status: 'Completed', taskID: 'previous' } },
+        want: { status: 'False', reason: 'StaleTask', implies: 'Pending' },
+      },
+      {
+        name: 'Completed without taskID → stale',
+        args: { status: { status: 'Completed' } },
+        want: { status: 'False', reason: 'StaleTask', implies: 'Pending' },
+      },
+      {
+        name: 'InProgress → Pending',
+        args: { status: { status: 'InProgress', taskID } },
+        want: { status: 'False', reason: 'InProgress', implies: 'Pending' },
+      },
+      {
+        name: 'Aborted, current task → Error',
+        args: { status: { status: 'Aborted', taskID, errors: ['boom'] } },
+        want: { status: 'False', reason: 'Aborted', implies: 'Error' },
+      },
+      {
+        name: 'Aborted, an older task → stale',
+        args: { status: { status: 'Aborted', taskID: 'previous' } },
+        want: { status: 'False', reason: 'StaleTask', implies: 'Pending' },
+      },
+      {
+        name: 'Terminating → Unavailable',
+        args: { status: { status: 'Terminating', taskID } },
+        want: { status: 'False', reason: 'Terminating', implies: 'Unavailable' },
+      },
+      {
+        name: 'empty status → Unknown',
+        args: { status: {} },
+        want: { status: 'Unknown', reason: 'Unknown', implies: 'Unknown' },
+      },
+      {
+        name: 'an unknown status → Unknown',
+        args: { status: { status: 'Exploded', taskID } },
+        want: { status: 'Unknown', reason: 'Unknown', implies: 'Unknown' },
+      },
+    ];
+    test.each(cases)('$name', ({ args, want }) => {
+      expect(findingsFor([observedInstallation(DEV, args.status)])).toEqual([
+        expect.objectContaining({ type: 'ClickHouseReportedReady', ...want }),
       ]);
     });
 
@@ -262,14 +304,36 @@ describe('clickhouse', () => {
         .observe(contextFor(clickhouse, SMALL, { children: [chk(status)] }))
         .find((f) => f.type === 'ClickHouseKeeperReportedReady');
 
-    test.each([
-      ['Completed (taskID is never filled for a Keeper)', { status: 'Completed' }, 'True', 'Healthy'],
-      ['InProgress', { status: 'InProgress' }, 'False', 'Pending'],
-      ['no status yet', undefined, 'False', 'Pending'],
-      ['Aborted', { status: 'Aborted', errors: ['disk full'] }, 'False', 'Error'],
-      ['Terminating', { status: 'Terminating' }, 'False', 'Unavailable'],
-    ])('%s → %s (%s)', (_, status, conditionStatus, implies) => {
-      expect(keeperFinding(status)).toMatchObject({ status: conditionStatus, implies });
+    const cases: Array<{
+      name: string;
+      args: { status?: Field };
+      want: { status: string; implies: string };
+    }> = [
+      // Altinity never fills a Keeper's taskID, so Completed alone is enough.
+      {
+        name: 'Completed, no taskID → Healthy',
+        args: { status: { status: 'Completed' } },
+        want: { status: 'True', implies: 'Healthy' },
+      },
+      {
+        name: 'InProgress → Pending',
+        args: { status: { status: 'InProgress' } },
+        want: { status: 'False', implies: 'Pending' },
+      },
+      { name: 'no status yet → Pending', args: {}, want: { status: 'False', implies: 'Pending' } },
+      {
+        name: 'Aborted → Error',
+        args: { status: { status: 'Aborted', errors: ['disk full'] } },
+        want: { status: 'False', implies: 'Error' },
+      },
+      {
+        name: 'Terminating → Unavailable',
+        args: { status: { status: 'Terminating' } },
+        want: { status: 'False', implies: 'Unavailable' },
+      },
+    ];
+    test.each(cases)('$name', ({ args, want }) => {
+      expect(keeperFinding(args.status)).toMatchObject(want);
     });
 
     test('a Keeper and a ready installation → both findings', () => {
@@ -299,15 +363,46 @@ describe('clickhouse', () => {
         },
       });
 
-    test.each([
-      ['retain wanted, CHI applied with Retain', SMALL, 'ClickHouseInstallation', SMALL, true],
-      ['retain wanted, Keeper applied with Retain', SMALL, 'ClickHouseKeeperInstallation', SMALL, true],
-      ['purge wanted, CHI still Retain', PURGE_SMALL, 'ClickHouseInstallation', SMALL, false],
-      ['purge wanted, Keeper still Retain', PURGE_SMALL, 'ClickHouseKeeperInstallation', SMALL, false],
-      ['retain wanted, Keeper still Delete', SMALL, 'ClickHouseKeeperInstallation', PURGE_SMALL, false],
-      ['purge wanted, both applied with Delete', PURGE_SMALL, 'ClickHouseInstallation', PURGE_SMALL, true],
-    ])('%s → %s', (_, spec, kind, observedAs, expected) => {
-      expect(inEffect(spec, observedObject(childOf(desiredFor(observedAs), kind)))).toBe(expected);
+    // Each observed object is the one desired for `appliedAs`: what the operator was last given.
+    const cases: Array<{
+      name: string;
+      args: { spec: unknown; kind: string; appliedAs: unknown };
+      want: { inEffect: boolean };
+    }> = [
+      {
+        name: 'retain wanted, CHI applied Retain',
+        args: { spec: SMALL, kind: 'ClickHouseInstallation', appliedAs: SMALL },
+        want: { inEffect: true },
+      },
+      {
+        name: 'retain wanted, Keeper applied Retain',
+        args: { spec: SMALL, kind: 'ClickHouseKeeperInstallation', appliedAs: SMALL },
+        want: { inEffect: true },
+      },
+      {
+        name: 'purge wanted, CHI still Retain',
+        args: { spec: PURGE_SMALL, kind: 'ClickHouseInstallation', appliedAs: SMALL },
+        want: { inEffect: false },
+      },
+      {
+        name: 'purge wanted, Keeper still Retain',
+        args: { spec: PURGE_SMALL, kind: 'ClickHouseKeeperInstallation', appliedAs: SMALL },
+        want: { inEffect: false },
+      },
+      {
+        name: 'retain wanted, Keeper still Delete',
+        args: { spec: SMALL, kind: 'ClickHouseKeeperInstallation', appliedAs: PURGE_SMALL },
+        want: { inEffect: false },
+      },
+      {
+        name: 'purge wanted, CHI applied Delete',
+        args: { spec: PURGE_SMALL, kind: 'ClickHouseInstallation', appliedAs: PURGE_SMALL },
+        want: { inEffect: true },
+      },
+    ];
+    test.each(cases)('$name', ({ args, want }) => {
+      const observed = observedObject(childOf(desiredFor(args.appliedAs), args.kind));
+      expect(inEffect(args.spec, observed)).toBe(want.inEffect);
     });
 
     test('a template without reclaimPolicy → the operator default Delete, or defaults.storageManagement', () => {

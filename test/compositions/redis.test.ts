@@ -136,29 +136,32 @@ describe('redis', () => {
       }
     });
 
-    test.each([
-      ['dev', DEV],
-      ['small', SMALL],
-    ])('63-character parent name, %s → every derived name within budget', (_, spec) => {
-      const context = contextFor(redis, spec, { parent: { name: 'r'.repeat(63) } });
-      const children = redis.desired(context);
-      for (const child of children) assertValidAgainstCrd(child);
-      const base = context.spec.name;
-      // StatefulSets: `<name>` (standalone), `<name>-replica`, `<name>-sentinel`.
-      for (const statefulSet of [base, `${base}-replica`, sentinelStatefulSetName(context.spec)]) {
-        expect(statefulSet.length).toBeLessThanOrEqual(52);
-      }
-      // Services: the longest Opstree derives.
-      for (const service of [
-        `${base}-sentinel-additional`,
-        `${base}-replica-additional`,
-        `${base}-replica-headless`,
-      ]) {
-        expect(service.length).toBeLessThanOrEqual(63);
-        expect(service).toMatch(/^[a-z]/);
-      }
-      const rules = redis.relatedRules(context.spec, context.parent.namespace);
-      for (const name of rules[0]?.names ?? []) expect(name.length).toBeLessThanOrEqual(52);
+    const longParentCases: Array<{ name: string; args: { spec: unknown } }> = [
+      { name: 'dev (standalone)', args: { spec: DEV } },
+      { name: 'small (sentinel mode)', args: { spec: SMALL } },
+    ];
+    describe('63-character parent name → every derived name within budget', () => {
+      test.each(longParentCases)('$name', ({ args }) => {
+        const context = contextFor(redis, args.spec, { parent: { name: 'r'.repeat(63) } });
+        const children = redis.desired(context);
+        for (const child of children) assertValidAgainstCrd(child);
+        const base = context.spec.name;
+        // StatefulSets: `<name>` (standalone), `<name>-replica`, `<name>-sentinel`.
+        for (const statefulSet of [base, `${base}-replica`, sentinelStatefulSetName(context.spec)]) {
+          expect(statefulSet.length).toBeLessThanOrEqual(52);
+        }
+        // Services: the longest Opstree derives.
+        for (const service of [
+          `${base}-sentinel-additional`,
+          `${base}-replica-additional`,
+          `${base}-replica-headless`,
+        ]) {
+          expect(service.length).toBeLessThanOrEqual(63);
+          expect(service).toMatch(/^[a-z]/);
+        }
+        const rules = redis.relatedRules(context.spec, context.parent.namespace);
+        for (const name of rules[0]?.names ?? []) expect(name.length).toBeLessThanOrEqual(52);
+      });
     });
 
     test('credential Secret → the password Secret the CRs reference', () => {
@@ -167,34 +170,40 @@ describe('redis', () => {
   });
 
   describe('RedisReportedReady', () => {
-    test.each<[string, KubeObject[], string, string, string]>([
-      [
-        'pod ready → ready',
-        [aStatefulSet('wandb-redis', { replicas: 1, ready: 1 })],
-        'True',
-        'ResourceExists',
-        'Healthy',
-      ],
-      [
-        'no pod ready → unavailable',
-        [aStatefulSet('wandb-redis', { replicas: 1, ready: 0 })],
-        'False',
-        'ResourceExists',
-        'Unavailable',
-      ],
-      [
-        'stale generation → pending',
-        [aStatefulSet('wandb-redis', { replicas: 1, ready: 1, generation: 2, observedGeneration: 1 })],
-        'False',
-        'StaleGeneration',
-        'Pending',
-      ],
-      ['StatefulSet missing → pending', [], 'False', 'StatefulSetMissing', 'Pending'],
-    ])('standalone, %s', (_, related, status, reason, implies) => {
-      const context = contextFor(redis, DEV, { children: observedChildren(DEV), related });
-      expect(redis.observe(context)).toEqual([
-        expect.objectContaining({ type: 'RedisReportedReady', status, reason, implies }),
-      ]);
+    type Want = { status: string; reason: string; implies: string };
+    const standaloneCases: Array<{ name: string; args: { related: KubeObject[] }; want: Want }> = [
+      {
+        name: 'pod ready → ready',
+        args: { related: [aStatefulSet('wandb-redis', { replicas: 1, ready: 1 })] },
+        want: { status: 'True', reason: 'ResourceExists', implies: 'Healthy' },
+      },
+      {
+        name: 'no pod ready → unavailable',
+        args: { related: [aStatefulSet('wandb-redis', { replicas: 1, ready: 0 })] },
+        want: { status: 'False', reason: 'ResourceExists', implies: 'Unavailable' },
+      },
+      {
+        name: 'stale generation → pending',
+        args: {
+          related: [
+            aStatefulSet('wandb-redis', { replicas: 1, ready: 1, generation: 2, observedGeneration: 1 }),
+          ],
+        },
+        want: { status: 'False', reason: 'StaleGeneration', implies: 'Pending' },
+      },
+      {
+        name: 'StatefulSet missing → pending',
+        args: { related: [] },
+        want: { status: 'False', reason: 'StatefulSetMissing', implies: 'Pending' },
+      },
+    ];
+    describe('standalone', () => {
+      test.each(standaloneCases)('$name', ({ args, want }) => {
+        const context = contextFor(redis, DEV, { children: observedChildren(DEV), related: args.related });
+        expect(redis.observe(context)).toEqual([
+          expect.objectContaining({ type: 'RedisReportedReady', ...want }),
+        ]);
+      });
     });
 
     const MASTER = { masterNode: 'wandb-redis-replica-0' };
@@ -204,77 +213,73 @@ describe('redis', () => {
     ) => aStatefulSet('wandb-redis-replica', { replicas: 3, ready, ...extra });
     const sentinels = (ready: number) => aStatefulSet('wandb-redis-sentinel', { replicas: 3, ready });
 
-    test.each<[string, KubeObject[], Record<string, unknown> | undefined, string, string, string]>([
-      [
-        'all pods ready with a master → ready',
-        [replica(3), sentinels(3)],
-        MASTER,
-        'True',
-        'ResourceExists',
-        'Healthy',
-      ],
-      [
-        'all pods ready, no master yet → pending',
-        [replica(3), sentinels(3)],
-        undefined,
-        'False',
-        'NoMaster',
-        'Pending',
-      ],
-      ['some pods ready → degraded', [replica(2), sentinels(3)], MASTER, 'False', 'degraded', 'Degraded'],
-      [
-        'some sentinels ready → degraded',
-        [replica(3), sentinels(1)],
-        MASTER,
-        'False',
-        'degraded',
-        'Degraded',
-      ],
-      [
-        'no replica ready → unavailable',
-        [replica(0), sentinels(3)],
-        MASTER,
-        'False',
-        'ResourceExists',
-        'Unavailable',
-      ],
-      [
-        'no sentinel ready → unavailable',
-        [replica(3), sentinels(0)],
-        MASTER,
-        'False',
-        'ResourceExists',
-        'Unavailable',
-      ],
-      [
-        'stale StatefulSet generation → pending',
-        [replica(3, { generation: 3, observedGeneration: 2 }), sentinels(3)],
-        MASTER,
-        'False',
-        'StaleGeneration',
-        'Pending',
-      ],
-      [
-        'StatefulSet not yet resized to clusterSize → pending',
-        [aStatefulSet('wandb-redis-replica', { replicas: 2, ready: 2 }), sentinels(3)],
-        MASTER,
-        'False',
-        'StaleGeneration',
-        'Pending',
-      ],
-      [
-        'sentinel StatefulSet missing → pending',
-        [replica(3)],
-        MASTER,
-        'False',
-        'StatefulSetMissing',
-        'Pending',
-      ],
-    ])('sentinel mode, %s', (_, related, status, conditionStatus, reason, implies) => {
-      const context = contextFor(redis, SMALL, { children: observedChildren(SMALL, status), related });
-      expect(redis.observe(context)).toEqual([
-        expect.objectContaining({ type: 'RedisReportedReady', status: conditionStatus, reason, implies }),
-      ]);
+    const sentinelCases: Array<{
+      name: string;
+      args: { related: KubeObject[]; replicationStatus?: Record<string, unknown> };
+      want: Want;
+    }> = [
+      {
+        name: 'all pods ready with a master → ready',
+        args: { related: [replica(3), sentinels(3)], replicationStatus: MASTER },
+        want: { status: 'True', reason: 'ResourceExists', implies: 'Healthy' },
+      },
+      {
+        name: 'no master elected yet → pending',
+        args: { related: [replica(3), sentinels(3)] },
+        want: { status: 'False', reason: 'NoMaster', implies: 'Pending' },
+      },
+      {
+        name: 'some pods ready → degraded',
+        args: { related: [replica(2), sentinels(3)], replicationStatus: MASTER },
+        want: { status: 'False', reason: 'degraded', implies: 'Degraded' },
+      },
+      {
+        name: 'some sentinels ready → degraded',
+        args: { related: [replica(3), sentinels(1)], replicationStatus: MASTER },
+        want: { status: 'False', reason: 'degraded', implies: 'Degraded' },
+      },
+      {
+        name: 'no replica ready → unavailable',
+        args: { related: [replica(0), sentinels(3)], replicationStatus: MASTER },
+        want: { status: 'False', reason: 'ResourceExists', implies: 'Unavailable' },
+      },
+      {
+        name: 'no sentinel ready → unavailable',
+        args: { related: [replica(3), sentinels(0)], replicationStatus: MASTER },
+        want: { status: 'False', reason: 'ResourceExists', implies: 'Unavailable' },
+      },
+      {
+        name: 'stale StatefulSet generation → pending',
+        args: {
+          related: [replica(3, { generation: 3, observedGeneration: 2 }), sentinels(3)],
+          replicationStatus: MASTER,
+        },
+        want: { status: 'False', reason: 'StaleGeneration', implies: 'Pending' },
+      },
+      {
+        name: 'not resized to clusterSize → pending',
+        args: {
+          related: [aStatefulSet('wandb-redis-replica', { replicas: 2, ready: 2 }), sentinels(3)],
+          replicationStatus: MASTER,
+        },
+        want: { status: 'False', reason: 'StaleGeneration', implies: 'Pending' },
+      },
+      {
+        name: 'sentinel StatefulSet missing → pending',
+        args: { related: [replica(3)], replicationStatus: MASTER },
+        want: { status: 'False', reason: 'StatefulSetMissing', implies: 'Pending' },
+      },
+    ];
+    describe('sentinel mode', () => {
+      test.each(sentinelCases)('$name', ({ args, want }) => {
+        const context = contextFor(redis, SMALL, {
+          children: observedChildren(SMALL, args.replicationStatus),
+          related: args.related,
+        });
+        expect(redis.observe(context)).toEqual([
+          expect.objectContaining({ type: 'RedisReportedReady', ...want }),
+        ]);
+      });
     });
 
     test('degraded → the counts in the message', () => {
@@ -309,17 +314,29 @@ describe('redis', () => {
   });
 
   describe('retention', () => {
-    test.each([
-      ['retain', true],
-      ['purge', false],
-    ])('%s → keepAfterDelete %s on every CR with volumes', (onDelete, keep) => {
-      for (const base of [DEV, SMALL]) {
-        const spec = { ...base, retentionPolicy: { onDelete } };
-        const children = redis.desired(contextFor(redis, spec));
-        for (const child of children.filter((c) => c.kind !== 'RedisSentinel')) {
-          expect(specOf(child).storage?.keepAfterDelete).toBe(keep);
+    const keepCases: Array<{ name: string; args: { onDelete: string }; want: { keepAfterDelete: boolean } }> =
+      [
+        {
+          name: 'retain → Opstree keeps the volumes',
+          args: { onDelete: 'retain' },
+          want: { keepAfterDelete: true },
+        },
+        {
+          name: 'purge → Opstree deletes the volumes',
+          args: { onDelete: 'purge' },
+          want: { keepAfterDelete: false },
+        },
+      ];
+    describe('keepAfterDelete on every CR with volumes', () => {
+      test.each(keepCases)('$name', ({ args, want }) => {
+        for (const base of [DEV, SMALL]) {
+          const spec = { ...base, retentionPolicy: { onDelete: args.onDelete } };
+          const children = redis.desired(contextFor(redis, spec));
+          for (const child of children.filter((c) => c.kind !== 'RedisSentinel')) {
+            expect(specOf(child).storage?.keepAfterDelete).toBe(want.keepAfterDelete);
+          }
         }
-      }
+      });
     });
 
     test('per-component policy → wins over the top-level one', () => {
@@ -330,18 +347,42 @@ describe('redis', () => {
       expect(specOf(redis.desired(contextFor(redis, spec))[0]).storage?.keepAfterDelete).toBe(false);
     });
 
-    test.each([
-      ['retain', 'retain', true],
-      ['purge', 'purge', true],
-      ['retain', 'purge', false],
-      ['purge', 'retain', false],
-    ])('observed with %s knobs, policy %s → in effect: %s', (observedPolicy, policy, inEffect) => {
-      const observed = observedChildren({ ...SMALL, retentionPolicy: { onDelete: observedPolicy } });
-      const context = contextFor(redis, { ...SMALL, retentionPolicy: { onDelete: policy } });
-      const replication = observed.find((o) => o.kind === 'RedisReplication') as KubeObject;
-      const sentinel = observed.find((o) => o.kind === 'RedisSentinel') as KubeObject;
-      expect(redis.knobsInEffect(context, replication)).toBe(inEffect);
-      expect(redis.knobsInEffect(context, sentinel)).toBe(true);
+    // The sentinel has no volumes, so its knobs are always in effect.
+    const inEffectCases: Array<{
+      name: string;
+      args: { observedPolicy: string; policy: string };
+      want: { replication: boolean };
+    }> = [
+      {
+        name: 'retain, retain → in effect',
+        args: { observedPolicy: 'retain', policy: 'retain' },
+        want: { replication: true },
+      },
+      {
+        name: 'purge, purge → in effect',
+        args: { observedPolicy: 'purge', policy: 'purge' },
+        want: { replication: true },
+      },
+      {
+        name: 'retain, purge → not yet',
+        args: { observedPolicy: 'retain', policy: 'purge' },
+        want: { replication: false },
+      },
+      {
+        name: 'purge, retain → not yet',
+        args: { observedPolicy: 'purge', policy: 'retain' },
+        want: { replication: false },
+      },
+    ];
+    describe("the replication's knobs in effect (applied policy, wanted policy)", () => {
+      test.each(inEffectCases)('$name', ({ args, want }) => {
+        const observed = observedChildren({ ...SMALL, retentionPolicy: { onDelete: args.observedPolicy } });
+        const context = contextFor(redis, { ...SMALL, retentionPolicy: { onDelete: args.policy } });
+        const replication = observed.find((o) => o.kind === 'RedisReplication') as KubeObject;
+        const sentinel = observed.find((o) => o.kind === 'RedisSentinel') as KubeObject;
+        expect(redis.knobsInEffect(context, replication)).toBe(want.replication);
+        expect(redis.knobsInEffect(context, sentinel)).toBe(true);
+      });
     });
 
     test('observed CR without keepAfterDelete → in effect only for purge (Opstree default)', () => {

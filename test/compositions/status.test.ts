@@ -63,15 +63,34 @@ describe('summarize', () => {
   });
 
   // The reference's per-state requeue table (reference §4.4), by the worst enabled state.
-  test.each([
-    ['Error', 15],
-    ['Pending', 120],
-    ['Unknown', 180],
-    ['Unavailable', 180],
-    ['Degraded', 300],
-    ['Healthy', 600],
-  ] as const)('worst state %s → resyncAfterSeconds %d', (state, seconds) => {
-    expect(summary([outcome('mysql', 'Healthy'), outcome('redis', state)]).resyncAfterSeconds).toBe(seconds);
+  const requeues: Array<{ name: string; args: { worst: State }; want: { resyncAfterSeconds: number } }> = [
+    { name: 'worst Error → resync in 15 s', args: { worst: 'Error' }, want: { resyncAfterSeconds: 15 } },
+    {
+      name: 'worst Pending → resync in 120 s',
+      args: { worst: 'Pending' },
+      want: { resyncAfterSeconds: 120 },
+    },
+    {
+      name: 'worst Unknown → resync in 180 s',
+      args: { worst: 'Unknown' },
+      want: { resyncAfterSeconds: 180 },
+    },
+    {
+      name: 'worst Unavailable → resync in 180 s',
+      args: { worst: 'Unavailable' },
+      want: { resyncAfterSeconds: 180 },
+    },
+    {
+      name: 'worst Degraded → resync in 300 s',
+      args: { worst: 'Degraded' },
+      want: { resyncAfterSeconds: 300 },
+    },
+    { name: 'all Healthy → resync in 600 s', args: { worst: 'Healthy' }, want: { resyncAfterSeconds: 600 } },
+  ];
+  test.each(requeues)('$name', ({ args, want }) => {
+    expect(summary([outcome('mysql', 'Healthy'), outcome('redis', args.worst)]).resyncAfterSeconds).toBe(
+      want.resyncAfterSeconds,
+    );
   });
 
   test('a finding that time will change brings the resync forward, never back', () => {
