@@ -52,20 +52,29 @@ const poolStatus = (replicas: number, observedGeneration = 1) => ({
 });
 
 describe('kafka', () => {
-  test.each([
-    ['dev', DEV],
-    ['small', SMALL],
-    [
-      'small with telemetry and purge',
-      { ...SMALL, kafka: { enabled: true, telemetry: { enabled: true } }, autoCleanupEnabled: true },
-    ],
-  ])('%s parent → every desired child is valid against its Strimzi CRD', (_, spec) => {
-    const children = desiredFor(spec);
-    expect(children.map((c) => `${c.kind}/${c.metadata.name}`)).toEqual([
-      'Kafka/wandb-kafka',
-      'KafkaNodePool/wandb-kafka-node-pool',
-    ]);
-    for (const child of children) assertValidAgainstCrd(child);
+  describe('a Kafka and its node pool, each valid against its Strimzi CRD', () => {
+    const cases: Array<{ name: string; args: { spec: unknown } }> = [
+      { name: 'dev parent', args: { spec: DEV } },
+      { name: 'small parent', args: { spec: SMALL } },
+      {
+        name: 'small parent with telemetry and purge',
+        args: {
+          spec: {
+            ...SMALL,
+            kafka: { enabled: true, telemetry: { enabled: true } },
+            autoCleanupEnabled: true,
+          },
+        },
+      },
+    ];
+    test.each(cases)('$name', ({ args }) => {
+      const children = desiredFor(args.spec);
+      expect(children.map((c) => `${c.kind}/${c.metadata.name}`)).toEqual([
+        'Kafka/wandb-kafka',
+        'KafkaNodePool/wandb-kafka-node-pool',
+      ]);
+      for (const child of children) assertValidAgainstCrd(child);
+    });
   });
 
   test('dev parent → KRaft Kafka 4.1.0 with plain and tls listeners and a combined pool of one', () => {
@@ -149,22 +158,46 @@ describe('kafka', () => {
     }
   });
 
-  describe('retention knobs', () => {
-    test.each([
-      ['no policy', {}, false],
-      ['autoCleanupEnabled', { autoCleanupEnabled: true }, true],
-      ['top-level purge', { retentionPolicy: { onDelete: 'purge' } }, true],
-      ['top-level purge, component retain', { retentionPolicy: { onDelete: 'purge' } }, false, 'retain'],
-      ['top-level retain, component purge', { retentionPolicy: { onDelete: 'retain' } }, true, 'purge'],
-    ])('%s → deleteClaim %s on every pool volume', (_, parentFields, deleteClaim, own?: string) => {
+  describe('retention knobs → deleteClaim on every pool volume', () => {
+    const cases: Array<{
+      name: string;
+      args: { parentFields: Field; componentPolicy?: string };
+      want: { deleteClaim: boolean };
+    }> = [
+      { name: 'no policy → kept', args: { parentFields: {} }, want: { deleteClaim: false } },
+      {
+        name: 'autoCleanupEnabled → deleted',
+        args: { parentFields: { autoCleanupEnabled: true } },
+        want: { deleteClaim: true },
+      },
+      {
+        name: 'top-level purge → deleted',
+        args: { parentFields: { retentionPolicy: { onDelete: 'purge' } } },
+        want: { deleteClaim: true },
+      },
+      {
+        name: 'top-level purge, own retain → kept',
+        args: { parentFields: { retentionPolicy: { onDelete: 'purge' } }, componentPolicy: 'retain' },
+        want: { deleteClaim: false },
+      },
+      {
+        name: 'top-level retain, own purge → deleted',
+        args: { parentFields: { retentionPolicy: { onDelete: 'retain' } }, componentPolicy: 'purge' },
+        want: { deleteClaim: true },
+      },
+    ];
+    test.each(cases)('$name', ({ args: { parentFields, componentPolicy }, want }) => {
       const spec = {
         ...parentFields,
-        kafka: { enabled: true, ...(own ? { retentionPolicy: { onDelete: own } } : {}) },
+        kafka: {
+          enabled: true,
+          ...(componentPolicy ? { retentionPolicy: { onDelete: componentPolicy } } : {}),
+        },
       };
       const pools = desiredFor(spec).filter((c) => c.kind === 'KafkaNodePool');
       expect(pools).toHaveLength(1);
       for (const pool of pools) {
-        for (const volume of volumesOf(pool)) expect(volume.deleteClaim).toBe(deleteClaim);
+        for (const volume of volumesOf(pool)) expect(volume.deleteClaim).toBe(want.deleteClaim);
       }
     });
   });
@@ -178,17 +211,19 @@ describe('kafka', () => {
       return finding;
     };
 
-    test.each([
-      [
-        'Ready at current generations, pool at full size',
-        { kafkaStatus: readyKafka, poolStatus: poolStatus(1) },
-        'True',
-        'ReportedStatus',
-        'Healthy',
-      ],
-      [
-        'NotReady Creating',
-        {
+    const cases: Array<{
+      name: string;
+      args: Parameters<typeof observedPair>[1];
+      want: { status: string; reason: string; implies: string };
+    }> = [
+      {
+        name: 'Ready, current, pool at size → Healthy',
+        args: { kafkaStatus: readyKafka, poolStatus: poolStatus(1) },
+        want: { status: 'True', reason: 'ReportedStatus', implies: 'Healthy' },
+      },
+      {
+        name: 'NotReady Creating → Pending',
+        args: {
           kafkaStatus: {
             conditions: [
               {
@@ -200,13 +235,11 @@ describe('kafka', () => {
             ],
           },
         },
-        'False',
-        'Creating',
-        'Pending',
-      ],
-      [
-        'NotReady with an error',
-        {
+        want: { status: 'False', reason: 'Creating', implies: 'Pending' },
+      },
+      {
+        name: 'NotReady with an error → Error',
+        args: {
           kafkaStatus: {
             observedGeneration: 1,
             conditions: [
@@ -215,69 +248,55 @@ describe('kafka', () => {
           },
           poolStatus: poolStatus(1),
         },
-        'False',
-        'InvalidResourceException',
-        'Error',
-      ],
-      [
-        'ReconciliationPaused',
-        {
+        want: { status: 'False', reason: 'InvalidResourceException', implies: 'Error' },
+      },
+      {
+        name: 'ReconciliationPaused → Unavailable',
+        args: {
           kafkaStatus: {
             observedGeneration: 1,
             conditions: [{ type: 'ReconciliationPaused', status: 'True' }],
           },
           poolStatus: poolStatus(1),
         },
-        'False',
-        'ReconciliationPaused',
-        'Unavailable',
-      ],
-      [
-        'Ready but stale Kafka generation',
-        { kafkaStatus: readyKafka, kafkaGeneration: 2, poolStatus: poolStatus(1) },
-        'False',
-        'StaleGeneration',
-        'Pending',
-      ],
-      [
-        'Ready but stale pool generation',
-        { kafkaStatus: readyKafka, poolStatus: poolStatus(1), poolGeneration: 2 },
-        'False',
-        'StaleGeneration',
-        'Pending',
-      ],
-      [
-        'Ready but the pool has no status',
-        { kafkaStatus: readyKafka },
-        'False',
-        'StaleGeneration',
-        'Pending',
-      ],
-      [
-        'Ready but the pool runs fewer replicas',
-        { kafkaStatus: readyKafka, poolStatus: poolStatus(0) },
-        'False',
-        'NodePoolScaling',
-        'Pending',
-      ],
-      ['no status yet', {}, 'Unknown', 'Unknown', 'Unknown'],
-      [
-        'only a Warning condition',
-        {
+        want: { status: 'False', reason: 'ReconciliationPaused', implies: 'Unavailable' },
+      },
+      {
+        name: 'Ready, stale Kafka generation → stale',
+        args: { kafkaStatus: readyKafka, kafkaGeneration: 2, poolStatus: poolStatus(1) },
+        want: { status: 'False', reason: 'StaleGeneration', implies: 'Pending' },
+      },
+      {
+        name: 'Ready, stale pool generation → stale',
+        args: { kafkaStatus: readyKafka, poolStatus: poolStatus(1), poolGeneration: 2 },
+        want: { status: 'False', reason: 'StaleGeneration', implies: 'Pending' },
+      },
+      {
+        name: 'Ready, pool without status → stale',
+        args: { kafkaStatus: readyKafka },
+        want: { status: 'False', reason: 'StaleGeneration', implies: 'Pending' },
+      },
+      {
+        name: 'Ready, pool not yet at size → scaling',
+        args: { kafkaStatus: readyKafka, poolStatus: poolStatus(0) },
+        want: { status: 'False', reason: 'NodePoolScaling', implies: 'Pending' },
+      },
+      {
+        name: 'no status yet → Unknown',
+        args: {},
+        want: { status: 'Unknown', reason: 'Unknown', implies: 'Unknown' },
+      },
+      {
+        name: 'only a Warning condition → Unknown',
+        args: {
           kafkaStatus: { observedGeneration: 1, conditions: [{ type: 'Warning', status: 'True' }] },
           poolStatus: poolStatus(1),
         },
-        'Unknown',
-        'Unknown',
-        'Unknown',
-      ],
-    ])('%s → %s/%s (%s)', (_, options, status, reason, implies) => {
-      expect(findingFor(observedPair(DEV, options))).toMatchObject({
-        type: 'KafkaReportedReady',
-        status,
-        reason,
-        implies,
-      });
+        want: { status: 'Unknown', reason: 'Unknown', implies: 'Unknown' },
+      },
+    ];
+    test.each(cases)('$name', ({ args, want }) => {
+      expect(findingFor(observedPair(DEV, args))).toMatchObject({ type: 'KafkaReportedReady', ...want });
     });
 
     test('NotReady error → the message carries the operator message; an odd reason becomes NotReady', () => {
@@ -348,15 +367,48 @@ describe('kafka', () => {
     const poolAs = (asDesiredFor: unknown, status: unknown, generation: number) =>
       observedObject(childOf(desiredFor(asDesiredFor), 'KafkaNodePool'), { status, generation });
 
-    test.each([
-      ['retain wanted, deleteClaim false, pool reconciled', DEV, DEV, poolStatus(1), 1, true],
-      ['retain wanted, pool generation not yet reconciled', DEV, DEV, poolStatus(1), 2, false],
-      ['retain wanted, pool without status', DEV, DEV, undefined, 1, false],
-      ['purge wanted, observed pool still deleteClaim false', PURGE, DEV, poolStatus(1), 1, false],
-      ['purge wanted, deleteClaim true but not yet reconciled', PURGE, PURGE, poolStatus(1, 1), 2, false],
-      ['purge wanted, deleteClaim true and reconciled', PURGE, PURGE, poolStatus(1, 2), 2, true],
-    ])('%s → %s', (_, spec, observedAs, status, generation, expected) => {
-      expect(inEffect(spec, poolAs(observedAs, status, generation))).toBe(expected);
+    describe('the node pool: deleteClaim as wanted, and reconciled by Strimzi', () => {
+      // `appliedAs` is the spec the observed pool was desired for: what Strimzi was last given.
+      const cases: Array<{
+        name: string;
+        args: { spec: unknown; appliedAs: unknown; poolStatus?: unknown; generation: number };
+        want: { inEffect: boolean };
+      }> = [
+        {
+          name: 'retain applied and reconciled',
+          args: { spec: DEV, appliedAs: DEV, poolStatus: poolStatus(1), generation: 1 },
+          want: { inEffect: true },
+        },
+        {
+          name: 'retain applied, not yet reconciled',
+          args: { spec: DEV, appliedAs: DEV, poolStatus: poolStatus(1), generation: 2 },
+          want: { inEffect: false },
+        },
+        {
+          name: 'retain applied, pool without status',
+          args: { spec: DEV, appliedAs: DEV, generation: 1 },
+          want: { inEffect: false },
+        },
+        {
+          name: 'purge wanted, retain still applied',
+          args: { spec: PURGE, appliedAs: DEV, poolStatus: poolStatus(1), generation: 1 },
+          want: { inEffect: false },
+        },
+        {
+          name: 'purge applied, not yet reconciled',
+          args: { spec: PURGE, appliedAs: PURGE, poolStatus: poolStatus(1, 1), generation: 2 },
+          want: { inEffect: false },
+        },
+        {
+          name: 'purge applied and reconciled',
+          args: { spec: PURGE, appliedAs: PURGE, poolStatus: poolStatus(1, 2), generation: 2 },
+          want: { inEffect: true },
+        },
+      ];
+      test.each(cases)('$name', ({ args, want }) => {
+        const pool = poolAs(args.appliedAs, args.poolStatus, args.generation);
+        expect(inEffect(args.spec, pool)).toBe(want.inEffect);
+      });
     });
   });
 
@@ -443,18 +495,35 @@ describe('kafka over retained volumes (decision 8)', () => {
     );
   });
 
-  test.each([
-    ['status.clusterId still unset', undefined, 'true'],
-    ['status.clusterId differs from the recorded ID', 'NEW-ID', 'true'],
-    ['status.clusterId restored', 'OLD-ID', undefined],
-  ])('an observed paused Kafka with %s → annotation %s', (_name, clusterId, expected) => {
-    const context = contextFor(kafka, DEV, { related: [pvc(0), recorded] });
-    const [desiredKafka] = kafka.desired(context);
-    const observedKafka = observedObject(desiredKafka as never, {
-      status: clusterId ? { clusterId, conditions: [{ type: 'ReconciliationPaused', status: 'True' }] } : {},
+  describe('an observed paused Kafka stays paused until status.clusterId is the recorded ID', () => {
+    const cases: Array<{
+      name: string;
+      args: { clusterId?: string };
+      want: { pauseAnnotation: string | undefined };
+    }> = [
+      { name: 'clusterId still unset → paused', args: {}, want: { pauseAnnotation: 'true' } },
+      {
+        name: 'another clusterId → paused',
+        args: { clusterId: 'NEW-ID' },
+        want: { pauseAnnotation: 'true' },
+      },
+      {
+        name: 'the recorded clusterId → unpaused',
+        args: { clusterId: 'OLD-ID' },
+        want: { pauseAnnotation: undefined },
+      },
+    ];
+    test.each(cases)('$name', ({ args: { clusterId }, want }) => {
+      const context = contextFor(kafka, DEV, { related: [pvc(0), recorded] });
+      const [desiredKafka] = kafka.desired(context);
+      const observedKafka = observedObject(desiredKafka as never, {
+        status: clusterId
+          ? { clusterId, conditions: [{ type: 'ReconciliationPaused', status: 'True' }] }
+          : {},
+      });
+      const next = contextFor(kafka, DEV, { related: [pvc(0), recorded], children: [observedKafka] });
+      expect(pausedAnnotation(kafka.desired(next))).toBe(want.pauseAnnotation);
     });
-    const next = contextFor(kafka, DEV, { related: [pvc(0), recorded], children: [observedKafka] });
-    expect(pausedAnnotation(kafka.desired(next))).toBe(expected);
   });
 
   test('volumes deleted by the user while paused → unpaused (a new, empty cluster)', () => {

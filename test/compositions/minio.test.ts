@@ -79,13 +79,25 @@ function aForeignTenant(name: string, controllerUid?: string): KubeObject {
 
 describe('minio', () => {
   describe('desired Tenant', () => {
-    test.each([
-      ['dev', DEV, 1, 1],
-      ['small', SMALL, 3, 4],
-    ])(
-      '%s parent %j → a valid Tenant with %i servers and %i volumes per server',
-      (_, spec, servers, volumes) => {
-        const tenant = only(minio.desired(contextFor(minio, spec)));
+    describe('a valid Tenant sized by the preset', () => {
+      const cases: Array<{
+        name: string;
+        args: { spec: unknown };
+        want: { servers: number; volumesPerServer: number };
+      }> = [
+        {
+          name: 'dev parent → 1 server, 1 volume',
+          args: { spec: DEV },
+          want: { servers: 1, volumesPerServer: 1 },
+        },
+        {
+          name: 'small parent → 3 servers × 4 volumes',
+          args: { spec: SMALL },
+          want: { servers: 3, volumesPerServer: 4 },
+        },
+      ];
+      test.each(cases)('$name', ({ args, want }) => {
+        const tenant = only(minio.desired(contextFor(minio, args.spec)));
         assertValidAgainstCrd(tenant);
         expect(tenant.metadata.name).toBe('wandb-minio');
         expect(tenant.spec).toMatchObject({
@@ -94,9 +106,9 @@ describe('minio', () => {
           requestAutoCert: true,
           buckets: [{ name: BUCKET }],
         });
-        expect(pool(tenant)).toMatchObject({ name: 'wandb-minio-pool', servers, volumesPerServer: volumes });
-      },
-    );
+        expect(pool(tenant)).toMatchObject({ name: 'wandb-minio-pool', ...want });
+      });
+    });
 
     test('image → pinned release, never latest', () => {
       expect(MINIO_IMAGE).toMatch(/:RELEASE\.\d{4}-/);
@@ -306,32 +318,41 @@ describe('minio', () => {
       expect(minio.observe(context)).toEqual([]);
     });
 
-    test.each([
-      ['lower uid → the other parent wins', OTHER_UID, 0],
-      ['higher uid → this parent wins', LATER_UID, 1],
-    ])('same creation time, %s', (_, uid, tenants) => {
-      const context = contextFor(minio, DEV, {
-        related: [anotherParent({ name: 'twin', uid, creationTimestamp: ME.creationTimestamp })],
+    describe('same creation time → the lower uid wins', () => {
+      const cases: Array<{ name: string; args: { uid: string }; want: { tenants: number } }> = [
+        { name: 'lower uid → the other parent wins', args: { uid: OTHER_UID }, want: { tenants: 0 } },
+        { name: 'higher uid → this parent wins', args: { uid: LATER_UID }, want: { tenants: 1 } },
+      ];
+      test.each(cases)('$name', ({ args, want }) => {
+        const context = contextFor(minio, DEV, {
+          related: [anotherParent({ name: 'twin', uid: args.uid, creationTimestamp: ME.creationTimestamp })],
+        });
+        expect(minio.desired(context)).toHaveLength(want.tenants);
       });
-      expect(minio.desired(context)).toHaveLength(tenants);
     });
 
-    test.each([
-      ['MinIO disabled', { minio: false }],
-      ['being deleted', { deleting: true }],
-      ['in another namespace', { namespace: 'elsewhere' }],
-    ])('older parent %s → does not block', (_, options) => {
-      const context = contextFor(minio, DEV, {
-        related: [
-          anotherParent({
-            name: 'old',
-            uid: OTHER_UID,
-            creationTimestamp: '2024-01-01T00:00:00Z',
-            ...options,
-          }),
-        ],
+    describe('an older parent that does not block', () => {
+      const cases: Array<{
+        name: string;
+        args: { other: Pick<Parameters<typeof anotherParent>[0], 'minio' | 'deleting' | 'namespace'> };
+      }> = [
+        { name: 'with MinIO disabled', args: { other: { minio: false } } },
+        { name: 'being deleted', args: { other: { deleting: true } } },
+        { name: 'in another namespace', args: { other: { namespace: 'elsewhere' } } },
+      ];
+      test.each(cases)('$name', ({ args }) => {
+        const context = contextFor(minio, DEV, {
+          related: [
+            anotherParent({
+              name: 'old',
+              uid: OTHER_UID,
+              creationTimestamp: '2024-01-01T00:00:00Z',
+              ...args.other,
+            }),
+          ],
+        });
+        expect(minio.desired(context)).toHaveLength(1);
       });
-      expect(minio.desired(context)).toHaveLength(1);
     });
 
     test('foreign Tenant → conflict naming the Tenant and its parent, no Tenant desired', () => {
@@ -390,15 +411,18 @@ describe('minio', () => {
   });
 
   describe('retention', () => {
-    test.each(['retain', 'purge'])(
-      '%s → the same Tenant, and knobs always in effect (MinIO never deletes PVCs)',
-      (onDelete) => {
-        const spec = { ...DEV, retentionPolicy: { onDelete } };
+    describe('the same Tenant, and knobs always in effect (MinIO never deletes PVCs)', () => {
+      const cases: Array<{ name: string; args: { onDelete: string } }> = [
+        { name: 'retain policy', args: { onDelete: 'retain' } },
+        { name: 'purge policy', args: { onDelete: 'purge' } },
+      ];
+      test.each(cases)('$name', ({ args }) => {
+        const spec = { ...DEV, retentionPolicy: { onDelete: args.onDelete } };
         const context = contextFor(minio, spec);
         expect(minio.desired(context)).toEqual(minio.desired(contextFor(minio, DEV)));
         expect(minio.knobsInEffect(context, anObservedTenant(spec))).toBe(true);
-      },
-    );
+      });
+    });
   });
 
   describe('refused edits', () => {
