@@ -10,6 +10,7 @@ import {
 } from './component.js';
 import type { ConditionType, Finding } from './conditions.js';
 import { type Child, type KubeObject, type ObservedObjects, sameKind } from './kube.js';
+import type { Operation } from './operations.js';
 import type { ParentRef, ResolvedSpec, RetentionMode } from './presets.js';
 import type { ComponentOutcome } from './status.js';
 
@@ -33,6 +34,7 @@ export interface Bound extends CallInputs {
   /** The component's desired children, computed once per call. */
   desired(): Child[];
   observe(): Finding[];
+  operations(): Operation[];
   refusedEdits(): string[];
   credentialSecrets(): string[];
   dataVolumes(): string[];
@@ -75,6 +77,9 @@ class BoundComponent<S extends ResolvedCommon> implements Bound {
   }
   observe(): Finding[] {
     return this.bound.observe(this.context);
+  }
+  operations(): Operation[] {
+    return this.bound.operations?.(this.context) ?? [];
   }
   refusedEdits(): string[] {
     return this.bound.refusedEdits(this.context);

@@ -7,6 +7,7 @@ import type { ConditionType, Finding } from './conditions.js';
 import type { Child, KindRef, KubeObject, ObservedObjects } from './kube.js';
 import type { RelatedResourceRule } from './metacontroller.js';
 import { trimEnd } from './names.js';
+import type { Operation } from './operations.js';
 import type { ParentRef, ResolvedSpec, RetentionMode } from './presets.js';
 import type { ResourceRequirements, Size } from './schema.js';
 
@@ -58,8 +59,8 @@ export interface OwnedKind {
 
 /**
  * The condition types of a component besides its kinds' (`OwnedKind`), declared in its file. The
- * first three are present from the first sync while it is enabled; `credentials` and `removal` are
- * present only while their situation lasts, since their presence is the signal (the alerts leave out
+ * first three are present from the first sync while it is enabled; `credentials`, `removal` and
+ * `operation` are present only while their situation lasts, since their presence is the signal (the alerts leave out
  * a component with a Removal condition).
  */
 export interface ComponentConditions {
@@ -68,6 +69,8 @@ export interface ComponentConditions {
   readonly hasBeenReady: ConditionType;
   readonly credentials: ConditionType;
   readonly removal: ConditionType;
+  /** Present only while a day-2 operation runs (compositions/operations.ts). */
+  readonly operation: ConditionType;
 }
 
 /** The fields of every component's slice of the parent spec (schema.ts `componentFields`). */
@@ -146,6 +149,11 @@ export interface Component<
   desired(context: ComponentContext<S>): Child[];
   /** `conditions.reportedReady`, the kinds' `reported` and any other findings read from the operators' status. */
   observe(context: ComponentContext<S>): Finding[];
+  /**
+   * Day-2 operations the operator is still carrying out on the observed children (an upgrade, a resize,
+   * a scaling), read from its own status; reported as `conditions.operation` (compositions/operations.ts).
+   */
+  operations?(context: ComponentContext<S>): Operation[];
   /**
    * The Secrets the DecoratorController keeps for the component (decision 4): credentials its custom
    * resources reference, the connection details, and records the data needs.

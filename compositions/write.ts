@@ -6,6 +6,7 @@ import { type Finding, notCreated, Reasons } from './conditions.js';
 import { isTerminating, terminating } from './deletion.js';
 import { appliedByMetacontroller } from './freeze.js';
 import { type Child, RELATED_KINDS, sameKind } from './kube.js';
+import { operationFinding } from './operations.js';
 import type { Condition } from './parent.js';
 import { type ComponentOutcome, type PreviousStatus, rememberReadiness } from './status.js';
 
@@ -62,6 +63,14 @@ export function write(b: Bound, previous: PreviousStatus, now: string): Componen
   const reported = withUnreported(b, b.observe());
   const connection = connectionInfo(b, reported, before, now);
   findings.push(...reported, connection);
+  const operation = operationFinding(
+    component.conditions.operation,
+    component.title,
+    b.operations(),
+    before,
+    now,
+  );
+  if (operation) findings.push(operation);
   const outcome: ComponentOutcome = {
     name: component.name,
     enabled: true,

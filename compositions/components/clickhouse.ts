@@ -230,6 +230,7 @@ export const CONDITIONS = declareConditions({
   hasBeenReady: 'ClickHouseHasBeenReady',
   credentials: 'ClickHouseCredentials',
   removal: 'ClickHouseRemoval',
+  operation: 'ClickHouseOperation',
 });
 
 /** Besides the shared reasons; the others are Altinity's `status.status` words. */

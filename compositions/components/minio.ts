@@ -177,6 +177,7 @@ export const CONDITIONS = declareConditions({
   hasBeenReady: 'MinioHasBeenReady',
   credentials: 'MinioCredentials',
   removal: 'MinioRemoval',
+  operation: 'MinioOperation',
   /** Present while an older parent's Tenant holds the namespace. */
   namespaceConflict: 'MinioNamespaceConflict',
 });

@@ -140,6 +140,7 @@ export const CONDITIONS = declareConditions({
   hasBeenReady: 'MySQLHasBeenReady',
   credentials: 'MySQLCredentials',
   removal: 'MySQLRemoval',
+  operation: 'MySQLOperation',
 });
 
 /** Percona's `status.state` words, kept as the reasons, and the one Percona defect we name. */

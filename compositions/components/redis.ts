@@ -254,6 +254,7 @@ export const CONDITIONS = declareConditions({
   hasBeenReady: 'RedisHasBeenReady',
   credentials: 'RedisCredentials',
   removal: 'RedisRemoval',
+  operation: 'RedisOperation',
 });
 
 /** Besides the shared reasons; `degraded` is the reference's word. */

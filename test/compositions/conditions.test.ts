@@ -67,6 +67,7 @@ describe.each([{ size: 'dev' as const }, { size: 'small' as const }])(
         // would silence every state alert of a fresh install.
         expect(types).not.toContain(component.conditions.removal);
         expect(types).not.toContain(component.conditions.credentials);
+        expect(types).not.toContain(component.conditions.operation);
       },
     );
 

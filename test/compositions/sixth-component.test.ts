@@ -46,6 +46,7 @@ const CONDITIONS = declareConditions({
   hasBeenReady: 'PostgresHasBeenReady',
   credentials: 'PostgresCredentials',
   removal: 'PostgresRemoval',
+  operation: 'PostgresOperation',
 });
 const REASONS = declareReasons('Healthy', 'Setup');
 
