@@ -1,6 +1,6 @@
 // `wandb-hooks simulate`: a parent run through the simulator (sim/) until it is stable, printed
 // round by round or as JSON; optionally followed by a deletion.
-import type { Propagation } from '../sim/cluster.js';
+import { InputError, type Obj, type Propagation } from '../sim/cluster.js';
 import { DEFAULT_SEED, type RoundRecord, type RunResult, remaining, Simulation } from '../sim/simulation.js';
 import {
   type FlagSpec,
@@ -8,6 +8,7 @@ import {
   loadParent,
   parseFlags,
   processIo,
+  readObjects,
   reportError,
   timeFlag,
   UsageError,
@@ -27,6 +28,7 @@ export function formatRound(record: RoundRecord): string {
   return lines.join('\n');
 }
 
+/** `ready=true (mysql=Healthy …)`, the states of the simulation's registry. */
 const summaryOf = (status: unknown): string => {
   const s = (status ?? {}) as Record<string, unknown>;
   const states = ['mysql', 'redis', 'kafka', 'minio', 'clickhouse']
@@ -36,7 +38,7 @@ const summaryOf = (status: unknown): string => {
   return `ready=${String(s.ready)}${states.length > 0 ? ` (${states.join(' ')})` : ''}`;
 };
 
-export const SIMULATE_USAGE = `usage: wandb-hooks simulate -f PARENT [--rounds N] [--delete] [--cascade background|foreground|orphan] [--now TIME] [--seed SEED] [-o text|json]
+export const SIMULATE_USAGE = `usage: wandb-hooks simulate -f PARENT [--then EDITS] [--rounds N] [--delete] [--cascade background|foreground|orphan] [--now TIME] [--seed SEED] [-o text|json]
 
 Runs PARENT (a WeightsAndBiases, YAML or JSON, "-" for stdin) from an empty namespace through an
 emulated Metacontroller (CompositeController wandb-infra, DecoratorController wandb-secrets)
@@ -46,6 +48,8 @@ sync or finalize, the decorator sync, garbage collection; the clock then moves b
 resyncAfterSeconds the hooks asked for.
 
   -f, --file PARENT     the parent
+      --then EDITS      once stable, apply each WeightsAndBiases in EDITS (the same parent
+                        edited: a day-2 operation) in turn, each run until stable
       --rounds N        give up after N rounds (default 40; per phase with --delete)
       --delete          once stable, delete the parent and run until it is gone
       --cascade MODE    deletion propagation for --delete (default background)
@@ -56,6 +60,7 @@ resyncAfterSeconds the hooks asked for.
 
 const SIMULATE_FLAGS: FlagSpec[] = [
   { name: 'file', short: 'f', value: true },
+  { name: 'then', value: true },
   { name: 'rounds', value: true },
   { name: 'delete', value: false },
   { name: 'cascade', value: true },
@@ -70,6 +75,28 @@ const CASCADES: Record<string, Propagation> = {
   foreground: 'Foreground',
   orphan: 'Orphan',
 };
+
+/** The edits of `--then`: every object a WeightsAndBiases of the same name and namespace as `parent`. */
+function loadEdits(path: string, parent: Obj, io: Io): Obj[] {
+  const objects = readObjects(path, io);
+  const source = path === '-' ? 'stdin' : path;
+  if (objects.length === 0) throw new InputError(`${source}: no WeightsAndBiases to apply`);
+  return objects.map((object, index) => {
+    const namespace = object.metadata.namespace || 'default';
+    if (
+      object.kind !== parent.kind ||
+      object.apiVersion !== parent.apiVersion ||
+      object.metadata.name !== parent.metadata.name ||
+      namespace !== parent.metadata.namespace
+    ) {
+      throw new InputError(
+        `${source}: document ${index + 1} is ${object.apiVersion} ${object.kind} ${namespace}/${object.metadata.name}; ` +
+          `--then edits the parent of -f, ${parent.apiVersion} ${parent.kind} ${parent.metadata.namespace}/${parent.metadata.name}`,
+      );
+    }
+    return { ...object, metadata: { ...object.metadata, namespace } };
+  });
+}
 
 export function runSimulate(argv: readonly string[], io: Io = processIo): number {
   try {
@@ -97,6 +124,8 @@ export function runSimulate(argv: readonly string[], io: Io = processIo): number
     const parent = loadParent(file, io);
     const namespace = parent.metadata.namespace ?? 'default';
     const name = parent.metadata.name;
+    const thenFile = flags.get('then');
+    const edits = thenFile === undefined ? [] : loadEdits(thenFile, parent, io);
     const simulation = new Simulation({
       now: timeFlag(flags.get('now')),
       seed: flags.get('seed') ?? DEFAULT_SEED,
@@ -121,8 +150,23 @@ export function runSimulate(argv: readonly string[], io: Io = processIo): number
         : `not stable after ${maxRounds} rounds: WeightsAndBiases ${namespace}/${name} ${summaryOf(installed?.status)}`,
     );
 
+    const edited: Array<RunResult & { status: unknown }> = [];
+    for (const [index, edit] of edits.entries()) {
+      if (!(edited.at(-1) ?? install).stable) break;
+      print(`applying edit ${index + 1} of ${edits.length} from ${thenFile}`);
+      simulation.apply(edit);
+      const result = runPhase();
+      const status = simulation.parent(namespace, name)?.status;
+      edited.push({ ...result, status: status ?? null });
+      print(
+        `${result.stable ? `stable after ${simulation.rounds.length} rounds` : `not stable after ${maxRounds} more rounds`}: ` +
+          `WeightsAndBiases ${namespace}/${name} ${summaryOf(status)}`,
+      );
+    }
+    const settled = edited.every((e) => e.stable) && edited.length === edits.length;
+
     let deletion: RunResult | undefined;
-    if (flags.has('delete') && install.stable) {
+    if (flags.has('delete') && install.stable && settled) {
       print(`deleting WeightsAndBiases ${namespace}/${name} (--cascade=${cascadeText})`);
       simulation.delete(namespace, name, cascade);
       deletion = runPhase();
@@ -149,6 +193,7 @@ export function runSimulate(argv: readonly string[], io: Io = processIo): number
           events: r.events,
         })),
         install: { ...install, status: installed?.status ?? null },
+        ...(edits.length > 0 ? { edits: edited } : {}),
         ...(deletion
           ? {
               deletion: { ...deletion, parentGone: simulation.parent(namespace, name) === undefined },
@@ -158,7 +203,7 @@ export function runSimulate(argv: readonly string[], io: Io = processIo): number
       };
       io.stdout(`${JSON.stringify(body, null, 2)}\n`);
     }
-    const stable = install.stable && (deletion?.stable ?? true);
+    const stable = install.stable && settled && (deletion?.stable ?? true);
     if (!stable)
       io.stderr(
         'wandb-hooks simulate: the simulation did not become stable; raise --rounds or read the timeline\n',

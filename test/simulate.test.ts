@@ -2,6 +2,8 @@
 // under each retention policy to `finalized`, and re-created over retained volumes, with the real
 // hooks behind an emulated Metacontroller and scripted operators. Round budgets are stated: a
 // change that needs more rounds to converge is a behaviour change worth noticing.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { loadParent, processIo } from '../cli/io.js';
@@ -418,6 +420,31 @@ describe('wandb-hooks simulate', () => {
     const body = JSON.parse(first.out.join(''));
     expect(body.install).toMatchObject({ stable: true, status: { ready: true } });
     expect(body.rounds.at(-1)).toMatchObject({ changed: false });
+  });
+
+  test('--then applies each edit of the parent once the one before is stable', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'simulate-then-'));
+    const edited = example('dev');
+    (edited.spec as { mysql: { enabled: boolean } }).mysql.enabled = false;
+    const edits = path.join(dir, 'edits.json');
+    writeFileSync(edits, JSON.stringify({ apiVersion: 'v1', kind: 'List', items: [edited] }));
+    const run = capture();
+    expect(runSimulate(['-f', exampleFile('dev'), '--now', NOW, '--then', edits, '-o', 'json'], run.io)).toBe(
+      0,
+    );
+    const body = JSON.parse(run.out.join(''));
+    expect(body.install.status.mysqlStatus.state).toBe('Healthy');
+    expect(body.edits).toHaveLength(1);
+    expect(body.edits[0]).toMatchObject({
+      stable: true,
+      status: { ready: true, mysqlStatus: { state: 'Disabled' } },
+    });
+
+    const other = { ...edited, metadata: { ...edited.metadata, name: 'another' } };
+    writeFileSync(edits, JSON.stringify(other));
+    const refused = capture();
+    expect(runSimulate(['-f', exampleFile('dev'), '--then', edits], refused.io)).toBe(1);
+    expect(refused.err.join('')).toContain('--then edits the parent of -f');
   });
 
   test('exits 1 when the rounds run out, 2 on bad options, 1 on bad input', () => {
