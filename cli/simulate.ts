@@ -1,6 +1,7 @@
 // `wandb-hooks simulate`: a parent run through the simulator (sim/) until it is stable, printed
 // round by round or as JSON; optionally followed by a deletion.
 import { InputError, type Obj, type Propagation } from '../sim/cluster.js';
+import { componentStates } from '../sim/metacontroller.js';
 import { DEFAULT_SEED, type RoundRecord, type RunResult, remaining, Simulation } from '../sim/simulation.js';
 import {
   type FlagSpec,
@@ -29,13 +30,13 @@ export function formatRound(record: RoundRecord): string {
 }
 
 /** `ready=true (mysql=Healthy …)`, the states of the simulation's registry. */
-const summaryOf = (status: unknown): string => {
-  const s = (status ?? {}) as Record<string, unknown>;
-  const states = ['mysql', 'redis', 'kafka', 'minio', 'clickhouse']
-    .map((c) => [c, (s[`${c}Status`] as { state?: unknown } | undefined)?.state] as const)
-    .filter(([, state]) => typeof state === 'string')
-    .map(([c, state]) => `${c}=${String(state)}`);
-  return `ready=${String(s.ready)}${states.length > 0 ? ` (${states.join(' ')})` : ''}`;
+const summaryOf = (simulation: Simulation, status: unknown): string => {
+  const states = componentStates(
+    status,
+    simulation.composite.registry.map((c) => c.name),
+  );
+  const ready = (status as { ready?: unknown } | undefined)?.ready;
+  return `ready=${String(ready)}${states.length > 0 ? ` (${states.join(' ')})` : ''}`;
 };
 
 export const SIMULATE_USAGE = `usage: wandb-hooks simulate -f PARENT [--then EDITS] [--rounds N] [--delete] [--cascade background|foreground|orphan] [--now TIME] [--seed SEED] [-o text|json]
@@ -146,8 +147,8 @@ export function runSimulate(argv: readonly string[], io: Io = processIo): number
     const installed = simulation.parent(namespace, name);
     print(
       install.stable
-        ? `stable after ${simulation.rounds.length} rounds: WeightsAndBiases ${namespace}/${name} ${summaryOf(installed?.status)}`
-        : `not stable after ${maxRounds} rounds: WeightsAndBiases ${namespace}/${name} ${summaryOf(installed?.status)}`,
+        ? `stable after ${simulation.rounds.length} rounds: WeightsAndBiases ${namespace}/${name} ${summaryOf(simulation, installed?.status)}`
+        : `not stable after ${maxRounds} rounds: WeightsAndBiases ${namespace}/${name} ${summaryOf(simulation, installed?.status)}`,
     );
 
     const edited: Array<RunResult & { status: unknown }> = [];
@@ -160,7 +161,7 @@ export function runSimulate(argv: readonly string[], io: Io = processIo): number
       edited.push({ ...result, status: status ?? null });
       print(
         `${result.stable ? `stable after ${simulation.rounds.length} rounds` : `not stable after ${maxRounds} more rounds`}: ` +
-          `WeightsAndBiases ${namespace}/${name} ${summaryOf(status)}`,
+          `WeightsAndBiases ${namespace}/${name} ${summaryOf(simulation, status)}`,
       );
     }
     const settled = edited.every((e) => e.stable) && edited.length === edits.length;

@@ -7,6 +7,7 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
+import { COMPONENTS } from '../compositions/components/index.js';
 import { type Cluster, getJson, type Json, kubectl, mustKubectl } from './support/kubectl.js';
 import { missingFields, resourceOf } from './support/objects.js';
 import { applyExample, desiredObjects, render, saveParent, writeStatus } from './support/wandb.js';
@@ -52,7 +53,7 @@ describe.each(['dev', 'small'])('the %s example through the real API server', (e
     const first = await render(parentFile);
     const observedFile = path.join(inject('workDir'), `${example}-observed.json`);
     const live = await getJson(cluster, [
-      'perconaxtradbclusters,redis,redisreplications,redissentinels,kafkas.kafka.strimzi.io,kafkanodepools,tenants,clickhouseinstallations,clickhousekeeperinstallations,secrets',
+      [...COMPONENTS.flatMap((c) => c.kinds.map(({ ref }) => resourceOf(ref))), 'secrets'].join(','),
       '-n',
       namespace,
     ]);

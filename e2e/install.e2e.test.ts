@@ -3,6 +3,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
+import { COMPONENT_NAMES } from '../compositions/components/index.js';
 import { type Cluster, getJson, kubectl, mustKubectl } from './support/kubectl.js';
 import { REPO_ROOT } from './support/paths.js';
 import { applyExample, writeStatus } from './support/wandb.js';
@@ -25,7 +26,7 @@ describe('our CustomResourceDefinition', () => {
 
   it('is explained by kubectl explain', async () => {
     const out = await mustKubectl(cluster, ['explain', 'weightsandbiases.spec']);
-    for (const field of ['size', 'retentionPolicy', 'mysql', 'redis', 'kafka', 'minio', 'clickhouse']) {
+    for (const field of ['size', 'retentionPolicy', ...COMPONENT_NAMES]) {
       expect(out).toMatch(new RegExp(`^\\s+${field}\\s`, 'm'));
     }
     const mysql = await mustKubectl(cluster, ['explain', 'weightsandbiases.spec.mysql.storageSize']);

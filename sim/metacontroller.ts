@@ -14,6 +14,7 @@ import type {
   DecoratorSyncRequest,
   DecoratorSyncResponse,
 } from '../compositions/metacontroller.js';
+import { statusKey } from '../compositions/status.js';
 import { claims, controllerOf, controllerRef, desiredChildren, manageChildren } from './children.js';
 import type { Clock } from './clock.js';
 import {
@@ -83,7 +84,9 @@ export class CompositeControllerEmulator {
   readonly name = COMPOSITE_CONTROLLER;
   readonly actor = `metacontroller/${COMPOSITE_CONTROLLER}`;
   readonly childResources: readonly KindInfo[];
-  private readonly registry: readonly Component[];
+  readonly registry: readonly Component[];
+  /** The registry's names, for the timeline's status summaries. */
+  private readonly names: readonly string[];
   private readonly kinds: readonly KindInfo[];
   private readonly customizeCache: CustomizeCache;
   private readonly installed: Obj | undefined;
@@ -94,6 +97,7 @@ export class CompositeControllerEmulator {
     options: CompositeOptions = {},
   ) {
     this.registry = options.registry ?? COMPONENTS;
+    this.names = this.registry.map((c) => c.name);
     this.childResources = options.childResources ?? childKinds(this.registry);
     this.kinds = kindsOf(this.registry);
     this.customizeCache = new CustomizeCache(clock, 'customize', this.registry);
@@ -203,7 +207,7 @@ export class CompositeControllerEmulator {
 
     const { observed, ...request } = this.buildRequest(parent);
     const { request: parsed, response } = callCompositeHook(request, this.clock.now(), this.registry);
-    this.cluster.note(parent, compositeSummary(parsed.finalizing, response), 'hook');
+    this.cluster.note(parent, compositeSummary(parsed.finalizing, response, this.names), 'hook');
 
     if (response.finalized) {
       const after = this.cluster.modify(
@@ -228,7 +232,7 @@ export class CompositeControllerEmulator {
     const status = { ...response.status, observedGeneration: parent.metadata.generation ?? 0 };
     const live = this.cluster.get(PARENT.apiVersion, PARENT.kind, namespace, name);
     if (live && live.metadata.uid === parent.metadata.uid && !deepEqual(live.status, status)) {
-      this.cluster.updateStatus({ ...live, status }, statusSummary(status));
+      this.cluster.updateStatus({ ...live, status }, statusSummary(status, this.names));
     }
 
     return {
@@ -370,23 +374,29 @@ export class DecoratorControllerEmulator {
   }
 }
 
-function compositeSummary(finalizing: boolean, response: CompositeSyncResponse): string {
+function compositeSummary(
+  finalizing: boolean,
+  response: CompositeSyncResponse,
+  names: readonly string[],
+): string {
   const parts = [
     `${finalizing ? 'finalize' : 'sync'}: ${response.children.length} children`,
-    statusSummary(response.status),
+    statusSummary(response.status, names),
     ...(response.resyncAfterSeconds !== undefined ? [`resync ${response.resyncAfterSeconds}s`] : []),
     ...(response.finalized !== undefined ? [`finalized=${response.finalized}`] : []),
   ];
   return parts.join('; ');
 }
 
-/** `ready=false mysql=Pending …` for the timeline. */
-export function statusSummary(status: Record<string, unknown>): string {
-  const states = ['mysql', 'redis', 'kafka', 'minio', 'clickhouse']
-    .map((c) => {
-      const state = (status[`${c}Status`] as { state?: unknown } | undefined)?.state;
-      return typeof state === 'string' ? `${c}=${state}` : undefined;
-    })
-    .filter((s): s is string => s !== undefined);
-  return [`ready=${String(status.ready)}`, ...states].join(' ');
+/** `mysql=Pending redis=Healthy …`: the state a parent status reports for each of `names`, in that order. */
+export function componentStates(status: unknown, names: readonly string[]): string[] {
+  const fields = status !== null && typeof status === 'object' ? (status as Record<string, unknown>) : {};
+  return names.flatMap((name) => {
+    const state = (fields[statusKey(name)] as { state?: unknown } | undefined)?.state;
+    return typeof state === 'string' ? [`${name}=${state}`] : [];
+  });
 }
+
+/** `ready=false mysql=Pending …` for the timeline. */
+export const statusSummary = (status: Record<string, unknown>, names: readonly string[]): string =>
+  [`ready=${String(status.ready)}`, ...componentStates(status, names)].join(' ');

@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
+import { COMPONENT_NAMES } from '../compositions/components/index.js';
 import type { RandomSource } from '../compositions/credentials.js';
 import { canonicalJson, stableHash } from '../compositions/hash.js';
 import { CHILD_KINDS, RELATED_KINDS } from '../compositions/kube.js';
@@ -299,10 +300,5 @@ export function install(story: string, spec: Json, stage: Stage, end: string): S
   return result;
 }
 
-export const ALL_ENABLED = {
-  mysql: { enabled: true },
-  redis: { enabled: true },
-  kafka: { enabled: true },
-  minio: { enabled: true },
-  clickhouse: { enabled: true },
-};
+/** Every registered component enabled, as the golden stories and the bench install them. */
+export const ALL_ENABLED: Json = Object.fromEntries(COMPONENT_NAMES.map((name) => [name, { enabled: true }]));

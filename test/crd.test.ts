@@ -137,7 +137,7 @@ describe('manifests/crd.yaml', () => {
     walk(schema, 'root', (node, path) => {
       if (path.endsWith('.storageSize')) sizes.push(node);
     });
-    expect(sizes).toHaveLength(5);
+    expect(sizes).toHaveLength(COMPONENTS.length); // one per component
     for (const node of sizes) {
       expect(node.maxLength).toBe(64);
       const pattern = new RegExp(node.pattern as string);

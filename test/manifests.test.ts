@@ -15,6 +15,7 @@ import { PodDisruptionBudget } from 'kubernetes-models/policy/v1';
 import { Namespace, Service, ServiceAccount } from 'kubernetes-models/v1';
 import { describe, expect, test } from 'vitest';
 import { parseAllDocuments } from 'yaml';
+import { COMPONENT_NAMES } from '../compositions/components/index.js';
 import { CHILD_KINDS } from '../compositions/kube.js';
 import { WeightsAndBiasesSpec } from '../compositions/parent.js';
 import { HOOK_ROUTES } from '../hooks/app.js';
@@ -363,14 +364,13 @@ describe('examples/', () => {
 
   const spec = (name: string) =>
     WeightsAndBiasesSpec.parse(documents(path.join(MANIFESTS, 'examples', `${name}.yaml`))[0].spec);
-  const enabled = (s: WeightsAndBiasesSpec) =>
-    (['mysql', 'redis', 'kafka', 'minio', 'clickhouse'] as const).filter((c) => s[c]?.enabled === true);
+  const enabled = (s: WeightsAndBiasesSpec) => COMPONENT_NAMES.filter((c) => s[c]?.enabled === true);
 
-  test('dev and small enable all five components at their size', () => {
+  test('dev and small enable every registered component at their size', () => {
     expect(spec('dev').size).toBe('dev');
     expect(spec('small').size).toBe('small');
-    expect(enabled(spec('dev'))).toHaveLength(5);
-    expect(enabled(spec('small'))).toHaveLength(5);
+    expect(enabled(spec('dev'))).toEqual(COMPONENT_NAMES);
+    expect(enabled(spec('small'))).toEqual(COMPONENT_NAMES);
   });
 
   test('purge purges; partial runs only MySQL and Redis', () => {

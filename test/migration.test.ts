@@ -259,6 +259,8 @@ describe('taking over a dev parent from the reference operator', () => {
 // ---- the takeover told through the simulator ---------------------------------------------------
 
 const NAMESPACE = 'wandb';
+// The reference's five components and its condition prefixes, pinned: the status below is what the
+// reference wrote, whatever our registry holds.
 const TITLES = { mysql: 'MySQL', redis: 'Redis', kafka: 'Kafka', minio: 'Minio', clickhouse: 'ClickHouse' };
 const MYSQL_PASSWORD = 'reference-mysql-password';
 const MINIO_PASSWORD = 'reference-minio-password';

@@ -12,6 +12,7 @@ import {
   asObserved,
   componentStates,
   desiredChildren,
+  LADDER_KINDS,
   ourSecrets,
   redisStatefulSets,
   type SpecChoice,
@@ -163,6 +164,11 @@ describe('determinism', () => {
 });
 
 describe('monotonic status', () => {
+  test('every child kind of the registry has an operator-status ladder, or is read from elsewhere', () => {
+    const kinds = COMPONENTS.flatMap((c) => c.kinds.map((k) => k.ref.kind));
+    expect(kinds.filter((kind) => !LADDER_KINDS.includes(kind))).toEqual([]);
+  });
+
   test("making one child's operator status worse never makes a component or the parent better", () => {
     // The connection Secrets exist here: without them the reference's rule (ready but no
     // connection → Error) makes "ready" worse than "initializing", by design (test/reconcile.test.ts).

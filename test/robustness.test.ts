@@ -10,6 +10,7 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { buildScenario, type SyncRequestBody } from '../bench/requests.js';
+import { COMPONENT_NAMES } from '../compositions/components/index.js';
 import { loadConfig } from '../hooks/config.js';
 import { type RunningServer, startServer } from '../hooks/server.js';
 import { validateAgainstCrd } from './support/crd-validator.js';
@@ -493,7 +494,7 @@ describe('robustness of the HTTP edge (real server, loopback)', () => {
         fc.constantFrom('data', 'minio', 'x', 'x-replica', 'wandb-redis', 'wandb-minio', 'cache'),
         fc.stringMatching(/^[a-z][a-z0-9]{0,3}$/),
       );
-      const components = ['mysql', 'redis', 'kafka', 'minio', 'clickhouse'] as const;
+      const components = COMPONENT_NAMES;
       const each = <T>(arbitrary: fc.Arbitrary<T>) => fc.tuple(...components.map(() => arbitrary));
       const spec = fc
         .record({

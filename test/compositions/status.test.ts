@@ -1,17 +1,14 @@
 import { describe, expect, test } from 'vitest';
+import { COMPONENT_NAMES, type ComponentName } from '../../compositions/components/index.js';
 import { declareConditions, declareReasons, type Finding } from '../../compositions/conditions.js';
-import type { ComponentName, State } from '../../compositions/parent.js';
+import type { State } from '../../compositions/parent.js';
 import { type ComponentOutcome, readPreviousStatus, summarize } from '../../compositions/status.js';
 import { NOW } from '../support/builders.js';
 
-const NAMES: ComponentName[] = ['mysql', 'redis', 'kafka', 'minio', 'clickhouse'];
-const PROBES = declareConditions({
-  mysql: 'mysqlProbe',
-  redis: 'redisProbe',
-  kafka: 'kafkaProbe',
-  minio: 'minioProbe',
-  clickhouse: 'clickhouseProbe',
-});
+/** A probe condition per registered component, so a finding never borrows a real type's meaning. */
+const PROBES = declareConditions(
+  Object.fromEntries(COMPONENT_NAMES.map((name) => [name, `${name}Probe`])) as Record<ComponentName, string>,
+);
 const { Probe } = declareReasons('Probe');
 
 /** An enabled component whose one finding implies `state`. */
@@ -33,7 +30,11 @@ function outcome(name: ComponentName, state: State, extra: Partial<Finding> = {}
 }
 
 const summary = (outcomes: ComponentOutcome[], finalizing = false) =>
-  summarize(outcomes, readPreviousStatus(undefined, NAMES), { now: NOW, generation: 1, finalizing });
+  summarize(outcomes, readPreviousStatus(undefined, COMPONENT_NAMES), {
+    now: NOW,
+    generation: 1,
+    finalizing,
+  });
 
 describe('summarize', () => {
   test('the Ready message lists the blockers worst first (ties in registry order)', () => {

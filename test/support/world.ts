@@ -37,15 +37,15 @@ export function toSpec(choice: SpecChoice): Record<string, unknown> {
     size: choice.size,
     ...(choice.policy ? { retentionPolicy: { onDelete: choice.policy } } : {}),
     ...(choice.autoCleanupEnabled !== undefined ? { autoCleanupEnabled: choice.autoCleanupEnabled } : {}),
-    mysql: { enabled: choice.enabled.mysql, ...telemetry },
+    ...Object.fromEntries(
+      COMPONENT_NAMES.map((name) => [name, { enabled: choice.enabled[name], ...telemetry }]),
+    ),
+    // Redis's own choice: the standalone or the sentinel topology.
     redis: {
       enabled: choice.enabled.redis,
       ...(choice.sentinel !== undefined ? { sentinel: { enabled: choice.sentinel } } : {}),
       ...telemetry,
     },
-    kafka: { enabled: choice.enabled.kafka, ...telemetry },
-    minio: { enabled: choice.enabled.minio, ...telemetry },
-    clickhouse: { enabled: choice.enabled.clickhouse, ...telemetry },
   };
 }
 
@@ -65,65 +65,74 @@ export function desiredChildren(spec: unknown): Child[] {
     .children;
 }
 
+type Spec = Record<string, unknown>;
+
 /**
- * Operator statuses per kind, best first; each rung implies a state no better than the one before
- * (Healthy, Degraded, Unknown, Pending, Unavailable, Error).
+ * Operator statuses per child kind, best first; each rung implies a state no better than the one
+ * before (Healthy, Degraded, Unknown, Pending, Unavailable, Error). A ladder, not the simulator's
+ * operators (sim/operators/): those script the way to Ready, while the properties need every status
+ * an operator can write, failures included, in any combination across children. A kind of a new
+ * component needs its ladder here (the drift test in properties.test.ts says so).
  */
+const LADDERS: Readonly<Record<string, (name: string, spec: Spec, generation: number) => unknown[]>> = {
+  PerconaXtraDBCluster: (name, _spec, generation) => [
+    { state: 'ready', observedGeneration: generation, host: `${name}-pxc.wandb` },
+    {},
+    { state: 'initializing', observedGeneration: generation },
+    { state: 'paused', observedGeneration: generation },
+    { state: 'error', observedGeneration: generation, message: ['failed'] },
+  ],
+  Kafka: (_name, _spec, generation) => [
+    {
+      observedGeneration: generation,
+      clusterId: 'id-1',
+      conditions: [{ type: 'Ready', status: 'True' }],
+    },
+    {},
+    { conditions: [{ type: 'NotReady', status: 'True', reason: 'Creating' }] },
+    { observedGeneration: generation, conditions: [{ type: 'ReconciliationPaused', status: 'True' }] },
+    {
+      observedGeneration: generation,
+      conditions: [{ type: 'NotReady', status: 'True', reason: 'FatalProblem', message: 'bad' }],
+    },
+  ],
+  KafkaNodePool: (_name, spec, generation) => [
+    { observedGeneration: generation, replicas: spec.replicas, clusterId: 'id-1' },
+  ],
+  Tenant: () => [
+    {
+      currentState: 'Initialized',
+      healthStatus: 'green',
+      pools: [{ ssName: 'x', state: 'PoolInitialized' }],
+    },
+    { currentState: 'Initialized', healthStatus: 'yellow' },
+    {},
+    { currentState: 'Provisioning MinIO Statefulset' },
+    { currentState: 'Initialized', healthStatus: 'red' },
+  ],
+  ClickHouseInstallation: (_name, spec) => [
+    { status: 'Completed', taskID: spec.taskID, endpoint: 'clickhouse-x.wandb.svc.cluster.local' },
+    {},
+    { status: 'InProgress', taskID: spec.taskID },
+    { status: 'Terminating', taskID: spec.taskID },
+    { status: 'Aborted', taskID: spec.taskID, errors: ['boom'] },
+  ],
+  ClickHouseKeeperInstallation: () => [
+    { status: 'Completed' },
+    { status: 'InProgress' },
+    { status: 'Aborted' },
+  ],
+  RedisReplication: (name) => [{ masterNode: `${name}-0` }, {}],
+};
+
+/** Kinds whose readiness the hooks read elsewhere: Opstree's StatefulSets (`statefulSetLadder`). */
+const READ_ELSEWHERE: readonly string[] = ['Redis', 'RedisSentinel'];
+
+/** The kinds the ladders cover, for the drift test against the registry. */
+export const LADDER_KINDS: readonly string[] = [...Object.keys(LADDERS), ...READ_ELSEWHERE];
+
 export function statusLadder(child: Child, generation: number): unknown[] {
-  const spec = child.spec as Record<string, unknown>;
-  switch (child.kind) {
-    case 'PerconaXtraDBCluster':
-      return [
-        { state: 'ready', observedGeneration: generation, host: `${child.metadata.name}-pxc.wandb` },
-        {},
-        { state: 'initializing', observedGeneration: generation },
-        { state: 'paused', observedGeneration: generation },
-        { state: 'error', observedGeneration: generation, message: ['failed'] },
-      ];
-    case 'Kafka':
-      return [
-        {
-          observedGeneration: generation,
-          clusterId: 'id-1',
-          conditions: [{ type: 'Ready', status: 'True' }],
-        },
-        {},
-        { conditions: [{ type: 'NotReady', status: 'True', reason: 'Creating' }] },
-        { observedGeneration: generation, conditions: [{ type: 'ReconciliationPaused', status: 'True' }] },
-        {
-          observedGeneration: generation,
-          conditions: [{ type: 'NotReady', status: 'True', reason: 'FatalProblem', message: 'bad' }],
-        },
-      ];
-    case 'KafkaNodePool':
-      return [{ observedGeneration: generation, replicas: spec.replicas, clusterId: 'id-1' }];
-    case 'Tenant':
-      return [
-        {
-          currentState: 'Initialized',
-          healthStatus: 'green',
-          pools: [{ ssName: 'x', state: 'PoolInitialized' }],
-        },
-        { currentState: 'Initialized', healthStatus: 'yellow' },
-        {},
-        { currentState: 'Provisioning MinIO Statefulset' },
-        { currentState: 'Initialized', healthStatus: 'red' },
-      ];
-    case 'ClickHouseInstallation':
-      return [
-        { status: 'Completed', taskID: spec.taskID, endpoint: 'clickhouse-x.wandb.svc.cluster.local' },
-        {},
-        { status: 'InProgress', taskID: spec.taskID },
-        { status: 'Terminating', taskID: spec.taskID },
-        { status: 'Aborted', taskID: spec.taskID, errors: ['boom'] },
-      ];
-    case 'ClickHouseKeeperInstallation':
-      return [{ status: 'Completed' }, { status: 'InProgress' }, { status: 'Aborted' }];
-    case 'RedisReplication':
-      return [{ masterNode: `${child.metadata.name}-0` }, {}];
-    default:
-      return [{}];
-  }
+  return LADDERS[child.kind]?.(child.metadata.name, child.spec as Spec, generation) ?? [{}];
 }
 
 /** Opstree's StatefulSets for the Redis children, best first. */
