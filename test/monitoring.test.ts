@@ -16,6 +16,7 @@ import { resyncSeconds } from '../compositions/conditions.js';
 import { COMPONENT_NAMES, STATES, type State } from '../compositions/parent.js';
 import { REMOVAL_RESYNC_SECONDS } from '../compositions/status.js';
 import { createMetrics } from '../hooks/metrics.js';
+import { customResourceStateYaml } from '../scripts/manifests.js';
 import { REPO_ROOT } from './support/shared.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: parsed YAML and JSON; a wrong shape fails the assertion that reads it
@@ -70,6 +71,10 @@ describe('metricNames', () => {
 describe('kube-state-metrics configuration', () => {
   const metrics: Any[] = resource.metrics;
   const blocks = (name: string) => metrics.filter((m) => m.name === name);
+
+  test('is generated from the registry (npm run manifests)', () => {
+    expect(read('custom-resource-state.yaml')).toBe(customResourceStateYaml());
+  });
 
   test('reads WeightsAndBiases parents, labelled by namespace and name', () => {
     expect(ksmConfig.kind).toBe('CustomResourceStateMetrics');
@@ -362,6 +367,7 @@ describe('Kubernetes objects of the component', () => {
     expect(get('ServiceMonitor', 'wandb-state-metrics').spec.endpoints[0].honorLabels).toBe(true);
   });
 
+  // monitors.yaml is written by hand (each exporter differs): this is its drift test against the registry.
   test("one PodMonitor per component's telemetry exporter", () => {
     const podMonitors = objects.filter((o) => o.kind === 'PodMonitor').map((o) => o.metadata.name);
     expect(podMonitors).toEqual(COMPONENT_NAMES.map((name) => `wandb-${name}`));

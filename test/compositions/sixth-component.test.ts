@@ -24,7 +24,7 @@ import { resolvedByName } from '../../compositions/presets.js';
 import { customize, reconcile } from '../../compositions/reconcile.js';
 import { componentFields } from '../../compositions/schema.js';
 import { customizeSecrets, syncSecrets } from '../../compositions/secrets.js';
-import { childResources } from '../../scripts/manifests.js';
+import { childResources, customResourceState } from '../../scripts/manifests.js';
 import type { Obj } from '../../sim/cluster.js';
 import { writeStatus } from '../../sim/operators/operator.js';
 import { createOperators, type Operator } from '../../sim/operators.js';
@@ -134,7 +134,7 @@ const env = { now: NOW };
 type Any = any;
 
 describe('a sixth component added to the registry only', () => {
-  test('the CRD carries its spec slice, status key, printer column and transition rule; the controller owns its kind', () => {
+  test('the CRD carries its spec slice, status key, printer column and transition rule; the controller owns its kind; kube-state-metrics exports it', () => {
     const crd = weightsAndBiasesCrd(REGISTRY) as Any;
     const version = crd.spec.versions[0];
     const schema = version.schema.openAPIV3Schema;
@@ -153,6 +153,11 @@ describe('a sixth component added to the registry only', () => {
       resource: 'messagequeues',
       updateStrategy: { method: 'InPlace' },
     });
+    // kube-state-metrics exports its state and its conditions' times.
+    const metrics = customResourceState(REGISTRY).spec.resources[0]?.metrics ?? [];
+    expect(
+      metrics.filter((m) => 'commonLabels' in m && m.commonLabels.component === 'queue').map((m) => m.name),
+    ).toEqual(['component_state', 'component_condition_last_transition_time_seconds']);
     // The default registry knows nothing of it.
     expect(
       Object.keys(
