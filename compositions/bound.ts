@@ -13,11 +13,19 @@ import { type Child, type KubeObject, type ObservedObjects, sameKind } from './k
 import type { Operation } from './operations.js';
 import type { ParentRef, ResolvedSpec, RetentionMode } from './presets.js';
 import type { ComponentOutcome } from './status.js';
+import { type PinnedVersion, versionFinding, versionRefusals } from './versions.js';
 
 /** The parts of a component that do not depend on its spec type. */
 export type ComponentFacts = Pick<
   Component,
-  'name' | 'title' | 'kinds' | 'conditions' | 'withRetentionKnobs' | 'appliedRetention' | 'deletionProgress'
+  | 'name'
+  | 'title'
+  | 'kinds'
+  | 'conditions'
+  | 'version'
+  | 'withRetentionKnobs'
+  | 'appliedRetention'
+  | 'deletionProgress'
 >;
 
 /** What one hook call gives every component. */
@@ -36,6 +44,10 @@ export interface Bound extends CallInputs {
   observe(): Finding[];
   operations(): Operation[];
   refusedEdits(): string[];
+  /** A downgrade, or a version step the operator does not support, against what runs or was retained. */
+  versionRefusals(): string[];
+  /** `conditions.version`: the version, where it came from, whether a newer default exists. */
+  versionFinding(): Finding;
   credentialSecrets(): string[];
   dataVolumes(): string[];
   /** The command that discards the data on purpose, when the data needs the component's Secrets. */
@@ -83,6 +95,22 @@ class BoundComponent<S extends ResolvedCommon> implements Bound {
   }
   refusedEdits(): string[] {
     return this.bound.refusedEdits(this.context);
+  }
+  versionRefusals(): string[] {
+    return versionRefusals(
+      this.bound.version,
+      `spec.${this.bound.name}.version`,
+      this.spec.name,
+      this.pinned,
+      this,
+    );
+  }
+  versionFinding(): Finding {
+    const { conditions, title, name, version } = this.bound;
+    return versionFinding(conditions.version, title, `spec.${name}.version`, version, this.pinned);
+  }
+  private get pinned(): PinnedVersion {
+    return { version: this.spec.version, source: this.spec.versionSource };
   }
   credentialSecrets(): string[] {
     return credentialSecrets(this.bound, this.spec);

@@ -14,6 +14,7 @@ import { isOlder, type KubeObject, type ObservedObjects, RELATED_KINDS, seniorit
 import type { RelatedResourceRule } from './metacontroller.js';
 import { parentSchemas } from './parent.js';
 import { type ParentRef, type ResolvedSpec, resolvedByName, resolveSpec } from './presets.js';
+import { versionRecordName } from './versions.js';
 
 /** Every name a component's objects take in the namespace, its own list plus what all components share. */
 export function namesOf<S extends ResolvedCommon>(component: Component<S>, spec: ResolvedSpec): OwnedName[] {
@@ -22,6 +23,7 @@ export function namesOf<S extends ResolvedCommon>(component: Component<S>, spec:
     ...component.ownedNames(own),
     ...credentialSecrets(component, own).map((name) => ({ kind: 'Secret', name })),
     { kind: 'Secret', name: connectionSecretName(own) },
+    { kind: 'Secret', name: versionRecordName(own.name) },
     ...component.dataVolumes(own).map((name) => ({ kind: 'PersistentVolumeClaim', name })),
   ];
 }

@@ -10,6 +10,7 @@ import { trimEnd } from './names.js';
 import type { Operation } from './operations.js';
 import type { ParentRef, ResolvedSpec, RetentionMode } from './presets.js';
 import type { ResourceRequirements, Size } from './schema.js';
+import type { VersionPolicy, VersionSource } from './versions.js';
 
 /** What removing a component does to its data, for the deletion plan and the status. */
 export interface RetentionPlan {
@@ -59,7 +60,7 @@ export interface OwnedKind {
 
 /**
  * The condition types of a component besides its kinds' (`OwnedKind`), declared in its file. The
- * first three are present from the first sync while it is enabled; `credentials`, `removal` and
+ * first three and `version` are present from the first sync while it is enabled; `credentials`, `removal` and
  * `operation` are present only while their situation lasts, since their presence is the signal (the alerts leave out
  * a component with a Removal condition).
  */
@@ -69,6 +70,8 @@ export interface ComponentConditions {
   readonly hasBeenReady: ConditionType;
   readonly credentials: ConditionType;
   readonly removal: ConditionType;
+  /** The version and where it came from; present from the first sync while enabled. */
+  readonly version: ConditionType;
   /** Present only while a day-2 operation runs (compositions/operations.ts). */
   readonly operation: ConditionType;
 }
@@ -82,6 +85,7 @@ export interface UserSpec {
   readonly replicas?: number | undefined;
   readonly telemetry?: { readonly enabled: boolean } | undefined;
   readonly retentionPolicy?: { readonly onDelete: RetentionMode } | undefined;
+  readonly version?: string | undefined;
   readonly config?: { readonly resources?: ResourceRequirements | undefined } | undefined;
 }
 
@@ -102,6 +106,9 @@ export interface ResolvedCommon {
   readonly resources: ResourceRequirements | undefined;
   readonly telemetry: boolean;
   readonly retention: RetentionMode;
+  /** The version it runs at, and where that came from (compositions/versions.ts). */
+  readonly version: string;
+  readonly versionSource: VersionSource;
 }
 
 /** How a component's default base name is made, and how long a base name may be. */
@@ -137,6 +144,8 @@ export interface Component<
   readonly schema: z.ZodType<U>;
   readonly presets: Readonly<Record<Size, P>>;
   readonly naming: Naming;
+  /** How the component's version is named, read from the running child and ordered. */
+  readonly version: VersionPolicy;
   /** The component's resolved spec: the common fields plus its own. Called for every sync, enabled or not. */
   resolve(input: ResolveInput<U, P>): S;
   /** The CRD's transition rules for edits this component's operator cannot carry out (admission.ts). */

@@ -8,6 +8,7 @@ import type { WeightsAndBiasesSpec } from './parent.js';
 import { isQuantity } from './quantity.js';
 import { mergeResources } from './resources.js';
 import { DEFAULT_SIZE, type Size } from './schema.js';
+import { pinVersion, type VersionInputs } from './versions.js';
 
 export type RetentionMode = 'retain' | 'purge';
 
@@ -34,11 +35,16 @@ export interface Resolution {
 export const resolvedByName = (spec: ResolvedSpec, name: string): ResolvedCommon =>
   (spec as unknown as Readonly<Record<string, ResolvedCommon>>)[name] as ResolvedCommon;
 
-/** Resolve presets and policies for every component, enabled or not (finalize needs the names). */
+/**
+ * Resolve presets and policies for every component, enabled or not (finalize needs the names). With
+ * the `cluster` a sync observed, each version is pinned to what runs (versions.ts); without it (the
+ * customize hooks, render) a version the spec leaves unset is this release's default.
+ */
 export function resolveSpec(
   spec: WeightsAndBiasesSpec,
   parent: ParentRef,
   components: readonly Component[] = COMPONENTS,
+  cluster?: VersionInputs,
 ): Resolution {
   const size: Size = spec.size ?? DEFAULT_SIZE;
   const problems: string[] = [];
@@ -46,7 +52,7 @@ export function resolveSpec(
   for (const component of components) {
     const user = (spec as Readonly<Record<string, UserSpec | undefined>>)[component.name];
     const preset = component.presets[size];
-    const common = resolveCommon(component, user, preset, spec, parent, problems);
+    const common = resolveCommon(component, user, preset, spec, parent, problems, cluster);
     resolved[component.name] = component.resolve({ user, preset, common, problems });
   }
   // The registry's components resolved by name: exactly the keys ResolvedSpec derives from it.
@@ -61,6 +67,7 @@ function resolveCommon(
   spec: WeightsAndBiasesSpec,
   parent: ParentRef,
   problems: string[],
+  cluster: VersionInputs | undefined,
 ): ResolvedCommon {
   const enabled = user?.enabled === true;
   const name = user?.name ?? fitName(`${parent.name}-${component.naming.suffix}`, component.naming.maxLength);
@@ -82,6 +89,7 @@ function resolveCommon(
       );
     }
   }
+  const pinned = pinVersion(component.version, name, user?.version, cluster);
   return {
     enabled,
     name,
@@ -93,5 +101,7 @@ function resolveCommon(
       user?.retentionPolicy?.onDelete ??
       spec.retentionPolicy?.onDelete ??
       (spec.autoCleanupEnabled === true ? 'purge' : 'retain'),
+    version: pinned.version,
+    versionSource: pinned.source,
   };
 }

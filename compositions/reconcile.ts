@@ -20,6 +20,7 @@ import {
   readPreviousStatus,
   summarize,
 } from './status.js';
+import { versionRecordName } from './versions.js';
 import { write } from './write.js';
 
 /** What the edge passes in: the only clock a composition ever sees. */
@@ -69,7 +70,7 @@ export function reconcile(
   const parsed = parentSchemas(registry).spec.safeParse(request.parent.spec ?? {});
   if (!parsed.success)
     return invalid(formatIssues(parsed.error, 'spec'), observed, previous, parent, env, finalizing, registry);
-  const { spec, problems } = resolveSpec(parsed.data, parent, registry);
+  const { spec, problems } = resolveSpec(parsed.data, parent, registry, { observed, related });
 
   const bound = registry.map((component) => bind(component, spec, { parent, observed, related }));
   // Removal touches only observed children, which are ours whatever the names: never refused for them.
@@ -120,7 +121,7 @@ export function reconcile(
  * Components explain the edits they refuse; anything else that would drop a child is refused here.
  */
 function refusedEdits(b: Bound): string[] {
-  const specific = b.refusedEdits();
+  const specific = [...b.versionRefusals(), ...b.refusedEdits()];
   if (specific.length > 0) return specific;
   const desired = b.desired();
   return ownObserved(b)
@@ -219,6 +220,7 @@ export function customize(
   const secretNames = enabled.flatMap(({ component, own }) => [
     ...credentialSecrets(component, own),
     connectionSecretName(own),
+    versionRecordName(own.name),
   ]);
   return {
     relatedResources: [

@@ -18,6 +18,7 @@ import {
   type Child,
   compareObjects,
   type KindRef,
+  type KubeObject,
   ObservedObjects,
   type OwnerReference,
   RELATED_KINDS,
@@ -31,6 +32,7 @@ import type {
 import { parentSchemas } from './parent.js';
 import { type ParentRef, type ResolvedSpec, resolveSpec } from './presets.js';
 import { parentRef } from './reconcile.js';
+import { runningVersion, VERSION_RECORD_KEY, versionRecordName } from './versions.js';
 
 export interface SecretsEnvironment {
   readonly random: RandomSource;
@@ -94,6 +96,36 @@ function volumeOwners(names: readonly string[], related: ObservedObjects): Owner
   });
 }
 
+/**
+ * The version record (versions.ts): the version the component's custom resource is set to, kept in a
+ * Secret the data volumes own, so a parent re-created over retained volumes takes that version, not
+ * this release's default. Kept while the custom resource or any data volume exists, whatever the
+ * policy and whether the component is enabled; gone with the last of them.
+ */
+function versionRecord<S extends ResolvedCommon>(
+  component: Component<S>,
+  spec: S,
+  parent: ParentRef,
+  related: ObservedObjects,
+  observedSecret: (name: string) => KubeObject | undefined,
+): Child | undefined {
+  const running = runningVersion(component.version, spec.name, related);
+  const volumes = component.dataVolumes(spec);
+  const childExists = component.version.children(spec.name).some(({ ref, name }) => related.has(ref, name));
+  if (!childExists && !volumes.some((name) => related.has(RELATED_KINDS.PersistentVolumeClaim, name)))
+    return undefined;
+  const name = versionRecordName(spec.name);
+  const version = running?.version ?? decodeData(observedSecret(name)?.data, VERSION_RECORD_KEY);
+  if (!version) return undefined;
+  return secret(
+    parent,
+    component.name,
+    name,
+    { [VERSION_RECORD_KEY]: version },
+    volumeOwners(volumes, related),
+  );
+}
+
 /** The decorator's sync hook. */
 export function syncSecrets(
   request: DecoratorSyncRequest,
@@ -135,9 +167,11 @@ export function syncSecrets(
     // A component's Secrets live while it is enabled, while its custom resource still exists (a
     // disabled component is removed in phases; its operator may still need the credentials), and
     // those the data needs while its volumes exist (a disabled component's volumes may be retained).
-    if (!spec.enabled && !crExists && !volumesExist) continue;
     const observedSecret = (name: string) =>
       attachments.get(RELATED_KINDS.Secret, name) ?? related.get(RELATED_KINDS.Secret, name);
+    const record = versionRecord(component, spec, parent, related, observedSecret);
+    if (record) desired.push(record);
+    if (!spec.enabled && !crExists && !volumesExist) continue;
     // Under either policy: the policy may change right before the parent is deleted, and this hook
     // is not called once it is. Under purge the volumes go, and the Secrets with them.
     const owners = volumeOwners(volumes, related);
@@ -209,13 +243,13 @@ export function customizeSecrets(
     // volumes' UIDs make them owners of the Secrets that must live as long as they do; while a volume
     // exists a lost credential is not generated again. Related objects are only read, never adopted
     // or deleted (reference/metacontroller.md §3.4), so asking for PVCs is safe.
+    // Every component's volumes: they own its version record (versionRecord).
     const wanted: Array<{ ref: KindRef; name: string }> = [
       ...part.credentials(own).map(({ name }) => ({ ref: RELATED_KINDS.Secret, name })),
       ...(part.recordNames?.(own) ?? []).map((name) => ({ ref: RELATED_KINDS.Secret, name })),
-      ...dataVolumesNeeding(component, own).map((name) => ({
-        ref: RELATED_KINDS.PersistentVolumeClaim,
-        name,
-      })),
+      { ref: RELATED_KINDS.Secret, name: versionRecordName(own.name) },
+      ...component.dataVolumes(own).map((name) => ({ ref: RELATED_KINDS.PersistentVolumeClaim, name })),
+      ...component.version.children(own.name),
     ];
     for (const { ref, name } of wanted) {
       const key = `${ref.apiVersion} ${ref.resource}`;

@@ -62,7 +62,7 @@ export function write(b: Bound, previous: PreviousStatus, now: string): Componen
   if (lost) findings.push(lost);
   const reported = withUnreported(b, b.observe());
   const connection = connectionInfo(b, reported, before, now);
-  findings.push(...reported, connection);
+  findings.push(...reported, connection, b.versionFinding());
   const operation = operationFinding(
     component.conditions.operation,
     component.title,

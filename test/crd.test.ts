@@ -90,14 +90,19 @@ describe('manifests/crd.yaml', () => {
     expect(rules.map((r) => r.fieldPath)).toEqual([
       '.spec.size',
       '.spec.mysql.storageSize',
+      '.spec.mysql.version',
       '.spec.mysql.replicas',
+      '.spec.redis.version',
       '.spec.redis.sentinel.enabled',
       '.spec.redis.storageSize',
       '.spec.kafka.storageSize',
+      '.spec.kafka.version',
       '.spec.kafka.replicas',
+      '.spec.minio.version',
       '.spec.minio.replicas',
       '.spec.minio.storageSize',
       '.spec.clickhouse.storageSize',
+      '.spec.clickhouse.version',
     ]);
     for (const rule of rules) {
       const node = (rule.fieldPath as string)

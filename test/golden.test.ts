@@ -622,17 +622,23 @@ test('customize/small-all-enabled: by name where possible, always in the parent 
   expect(relatedResources.every((rule) => rule.namespace === 'wandb')).toBe(true);
   const names = (resource: string) =>
     relatedResources.filter((r) => r.resource === resource).flatMap((r) => r.names ?? []);
+  // Credentials, connections, Kafka's cluster ID and every component's version record (versions.ts).
   expect(names('secrets').sort()).toEqual([
     'wandb-ch-connection',
     'wandb-ch-credentials',
+    'wandb-ch-version',
     'wandb-kafka-cluster-id',
     'wandb-kafka-connection',
+    'wandb-kafka-version',
     'wandb-minio-config',
     'wandb-minio-connection',
+    'wandb-minio-version',
     'wandb-mysql-connection',
     'wandb-mysql-user-db-password',
+    'wandb-mysql-version',
     'wandb-redis-connection',
     'wandb-redis-credentials',
+    'wandb-redis-version',
   ]);
   expect(names('statefulsets')).toEqual(['wandb-redis-replica', 'wandb-redis-sentinel']);
   // Kafka's (retained volumes make a paused Kafka) and MinIO's (they keep lost root credentials from
@@ -667,8 +673,11 @@ test('secrets-customize/small-all-enabled: the operator resources and retained v
       'kafkas: 1',
       'tenants: 1',
       'clickhouseinstallations: 1',
-      // 3 Kafka volumes, 3 MinIO servers × 4 volumes.
-      'persistentvolumeclaims: 15',
+      // Every component's volumes, which own its version record: 3 MySQL, 3 Redis, 3 Kafka, 3 MinIO
+      // servers × 4, 3 ClickHouse and 3 Keeper.
+      'persistentvolumeclaims: 27',
+      // 5 credential or record Secrets, 5 version records.
+      'secrets: 10',
     ]),
   );
 });

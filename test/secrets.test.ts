@@ -255,7 +255,7 @@ describe('secrets customize', () => {
         'clickhouseinstallations:wandb-ch-install',
         'kafkas:wandb-kafka',
         'tenants:wandb-minio',
-        'secrets:wandb-ch-credentials,wandb-kafka-cluster-id,wandb-minio-config,wandb-mysql-user-db-password,wandb-redis-credentials',
+        'secrets:wandb-ch-credentials,wandb-ch-version,wandb-kafka-cluster-id,wandb-kafka-version,wandb-minio-config,wandb-minio-version,wandb-mysql-user-db-password,wandb-mysql-version,wandb-redis-credentials,wandb-redis-version',
       ]),
     );
     const pvcs = relatedResources.find((r) => r.resource === 'persistentvolumeclaims')?.names ?? [];

@@ -39,44 +39,55 @@ import type { RetentionMode } from '../presets.js';
 import { storageShrinks } from '../quantity.js';
 import { presetResources } from '../resources.js';
 import { componentFields, Replicas, ResourceRequirements } from '../schema.js';
+import { imageTag, neverDowngrades, type VersionPolicy, versionField } from '../versions.js';
 
 const CHI = CHILD_KINDS.ClickHouseInstallation;
 const CHK = CHILD_KINDS.ClickHouseKeeperInstallation;
+
+export const SERVER_IMAGE = 'clickhouse/clickhouse-server';
+export const KEEPER_IMAGE = 'clickhouse/clickhouse-keeper';
+
+/**
+ * The version is the tag of the server image (the Keeper runs the same tag), as the reference's
+ * `version` was. Altinity rolls it host by host and checks no direction (docs/day2-operators.md §3.1).
+ */
+const VERSION: VersionPolicy = {
+  what: `The ClickHouse server image tag (${SERVER_IMAGE}; the Keeper runs the same tag of ${KEEPER_IMAGE})`,
+  latest: '23.8',
+  children: (base) => [{ ref: CHI, name: `${base}-install` }],
+  // Our installation has one pod template, whose `clickhouse` container is the server.
+  read: (chi) => {
+    const templates = field(chi, 'spec', 'templates', 'podTemplates');
+    const containers = Array.isArray(templates)
+      ? templates.flatMap((t) => field(t, 'spec', 'containers') ?? [])
+      : [];
+    const server = (containers as unknown[]).find((c) => field(c, 'name') === 'clickhouse');
+    return imageTag(field(server, 'image'));
+  },
+};
 
 export const ClickHouseSpec = z.strictObject({
   ...componentFields,
   replicas: Replicas.optional().describe(
     'ClickHouse replicas in one shard; above 1 a ClickHouse Keeper is added.',
   ),
-  version: z.string().optional().describe('ClickHouse server version (image tag). Default from spec.size.'),
+  version: versionField(VERSION, true).optional(),
   config: z.strictObject({ resources: ResourceRequirements.optional() }).optional(),
 });
 
 export type ClickHouseSpec = z.infer<typeof ClickHouseSpec>;
 
 export interface ResolvedClickHouse extends ResolvedCommon {
-  readonly version: string;
   readonly keeperReplicas: number;
 }
 
-interface ClickHousePreset extends Preset {
-  readonly version: string;
-}
-
 /** The reference's presets (reference §2). */
-const PRESETS: Readonly<Record<'dev' | 'small', ClickHousePreset>> = {
-  dev: { storageSize: '10Gi', replicas: 1, resources: undefined, version: '23.8' },
-  small: {
-    storageSize: '10Gi',
-    replicas: 3,
-    resources: presetResources('500m', '1Gi', '1000m', '2Gi'),
-    version: '23.8',
-  },
+const PRESETS: Readonly<Record<'dev' | 'small', Preset>> = {
+  dev: { storageSize: '10Gi', replicas: 1, resources: undefined },
+  small: { storageSize: '10Gi', replicas: 3, resources: presetResources('500m', '1Gi', '1000m', '2Gi') },
 };
 const RULES: RuleOwner = { name: 'clickhouse', presets: PRESETS };
 
-export const SERVER_IMAGE = 'clickhouse/clickhouse-server';
-export const KEEPER_IMAGE = 'clickhouse/clickhouse-keeper';
 export const APP_USER = 'wandb';
 export const KEEPER_CLIENT_PORT = 2181;
 export const PROMETHEUS_PORT = 9363;
@@ -230,6 +241,7 @@ export const CONDITIONS = declareConditions({
   hasBeenReady: 'ClickHouseHasBeenReady',
   credentials: 'ClickHouseCredentials',
   removal: 'ClickHouseRemoval',
+  version: 'ClickHouseVersion',
   operation: 'ClickHouseOperation',
 });
 
@@ -372,7 +384,7 @@ function observedReplicas(chi: KubeObject, cluster: string): number | undefined 
   return own === undefined ? undefined : (numberField(own, 'layout', 'replicasCount') ?? 1);
 }
 
-export const clickhouse: Component<ResolvedClickHouse, ClickHouseSpec, ClickHousePreset, 'clickhouse'> = {
+export const clickhouse: Component<ResolvedClickHouse, ClickHouseSpec, Preset, 'clickhouse'> = {
   name: 'clickhouse',
   title: 'ClickHouse',
   schema: ClickHouseSpec,
@@ -380,14 +392,9 @@ export const clickhouse: Component<ResolvedClickHouse, ClickHouseSpec, ClickHous
   // Altinity: cluster name `<base>` ≤ 15 (CRD pattern); StatefulSets `chi-<base>-install-<base>-0-N` ≤ 52.
   // The reference used `wandb-ch`.
   naming: { suffix: 'ch', maxLength: 15, reason: 'Altinity limits the cluster name to 15 characters' },
-  resolve: ({ user, preset, common, problems }) => {
-    const version = user?.version || preset.version;
-    if (common.enabled && !/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/.test(version)) {
-      problems.push(`spec.clickhouse.version "${version}" is not a valid image tag`);
-    }
-    return Object.assign(common, { version, keeperReplicas: common.replicas > 1 ? 3 : 0 });
-  },
-  transitions: [neverShrinks(RULES)],
+  resolve: ({ common }) => Object.assign(common, { keeperReplicas: common.replicas > 1 ? 3 : 0 }),
+  version: VERSION,
+  transitions: [neverShrinks(RULES), neverDowngrades('clickhouse')],
   kinds: [
     { ref: CHI, condition: CONDITIONS.installationCustomResource, reported: CONDITIONS.reportedReady },
     { ref: CHK, condition: CONDITIONS.keeperCustomResource, reported: CONDITIONS.keeperReportedReady },

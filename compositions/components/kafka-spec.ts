@@ -3,11 +3,52 @@
 import { z } from 'zod';
 import { neverShrinks, presetValues, type RuleOwner, replicas } from '../admission.js';
 import type { Component, Preset, ResolvedCommon } from '../component.js';
+import { CHILD_KINDS, stringField } from '../kube.js';
 import { presetResources } from '../resources.js';
 import { componentFields, Replicas, ResourceRequirements } from '../schema.js';
+import { neverDowngrades, type VersionPolicy } from '../versions.js';
+
+const KAFKA = CHILD_KINDS.Kafka;
+
+/** The Kafka versions Strimzi 0.49.1 supports (its kafka-versions.yaml); any other fails its reconcile. */
+export const SUPPORTED_KAFKA_VERSIONS = ['4.0.0', '4.0.1', '4.1.0', '4.1.1'] as const;
+export const KAFKA_VERSION = '4.1.0';
+
+/**
+ * The version is `spec.kafka.version` of the Kafka. Strimzi rolls the brokers to a new one keeping the
+ * metadata level, and raises `metadataVersion` only when asked (docs/day2-operators.md §1.1).
+ */
+export const KAFKA_VERSION_POLICY: VersionPolicy = {
+  what: 'The Kafka version Strimzi runs (spec.kafka.version of the Kafka)',
+  latest: KAFKA_VERSION,
+  children: (base) => [{ ref: KAFKA, name: base }],
+  read: (kafka) => stringField(kafka, 'spec', 'kafka', 'version'),
+  // A version Strimzi does not support is refused by the schema's enum.
+};
+
+/** A KRaft metadata level, e.g. `4.1-IV0`. */
+const METADATA_PATTERN = /^[0-9]+\.[0-9]+-IV[0-9]+$/;
 
 export const KafkaSpec = z.strictObject({
   ...componentFields,
+  version: z
+    .enum(SUPPORTED_KAFKA_VERSIONS)
+    // Bounds the cost of the downgrade rule, which reads the numbers in it.
+    .meta({ maxLength: 16 })
+    .optional()
+    .describe(
+      `Addition. The Kafka version (default for a new cluster: ${KAFKA_VERSION}; Strimzi 0.49.1 supports ` +
+        `${SUPPORTED_KAFKA_VERSIONS.join(', ')}). Unset keeps what runs: a release of these hooks never upgrades a ` +
+        'running Kafka by itself. Raising it rolls the brokers; lowering it is refused.',
+    ),
+  metadataVersion: z
+    .string()
+    .regex(METADATA_PATTERN)
+    .meta({ maxLength: 32 })
+    .optional()
+    .describe(
+      "Addition. The KRaft metadata level (e.g. 4.1-IV0), the second step of an upgrade: raise it once the brokers run the new version. Unset keeps the running cluster's level (a new cluster: the version's first level, e.g. 4.1-IV0). It may not exceed the version's series nor go down.",
+    ),
   replicas: Replicas.optional().describe(
     'Number of Kafka nodes. Never shrinks (refused at admission). Growth is admitted, but the hooks refuse any ' +
       'change of a running Kafka (InvalidSpec) until they add broker-only nodes: its one pool holds the KRaft ' +
@@ -47,6 +88,8 @@ interface Replication {
 
 export interface ResolvedKafka extends ResolvedCommon {
   readonly replication: Replication;
+  /** The user's metadataVersion; the Kafka child keeps its running one when unset (kafka.ts). */
+  readonly metadataVersion: string | undefined;
 }
 
 export interface KafkaPreset extends Preset {
@@ -85,7 +128,7 @@ const RULES: RuleOwner = { name: 'kafka', presets: PRESETS };
 /** Everything of the Kafka component that is about its spec, spread into `kafka`. */
 export const KAFKA_SLICE: Pick<
   Component<ResolvedKafka, KafkaSpec, KafkaPreset, 'kafka'>,
-  'name' | 'schema' | 'presets' | 'naming' | 'resolve' | 'transitions'
+  'name' | 'schema' | 'presets' | 'naming' | 'version' | 'resolve' | 'transitions'
 > = {
   name: 'kafka',
   schema: KafkaSpec,
@@ -115,10 +158,12 @@ export const KAFKA_SLICE: Pick<
         }
       }
     }
-    return Object.assign(common, { replication });
+    return Object.assign(common, { replication, metadataVersion: user?.metadataVersion });
   },
+  version: KAFKA_VERSION_POLICY,
   transitions: [
     neverShrinks(RULES),
+    neverDowngrades('kafka'),
     {
       field: 'kafka.replicas',
       component: 'kafka',

@@ -22,6 +22,7 @@ export const CONDITIONS = declareConditions({
   hasBeenReady: 'KafkaHasBeenReady',
   credentials: 'KafkaCredentials',
   removal: 'KafkaRemoval',
+  version: 'KafkaVersion',
   operation: 'KafkaOperation',
   /** Present while a Kafka is paused over volumes retained from an earlier cluster. */
   retainedVolumes: 'KafkaRetainedVolumes',

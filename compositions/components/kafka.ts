@@ -27,14 +27,47 @@ import {
 } from '../kube.js';
 import type { RetentionMode } from '../presets.js';
 import { storageShrinks } from '../quantity.js';
+import { compareVersions, seriesOf } from '../versions.js';
 import { KAFKA_SLICE, type KafkaPreset, type KafkaSpec, type ResolvedKafka } from './kafka-spec.js';
 import { CONDITIONS, REASONS, reportedReady } from './kafka-status.js';
 
 const KAFKA = CHILD_KINDS.Kafka;
 const NODE_POOL = CHILD_KINDS.KafkaNodePool;
 
-export const KAFKA_VERSION = '4.1.0';
-export const METADATA_VERSION = '4.1-IV0';
+/**
+ * A metadata level Strimzi would not carry out: above the version's series (Strimzi ignores it with only a
+ * log line), or below the running one (a KRaft metadata downgrade; refused like every downgrade).
+ */
+function metadataRefusals(context: ComponentContext<ResolvedKafka>): string[] {
+  const { spec, observed } = context;
+  const level = spec.metadataVersion;
+  if (level === undefined) return [];
+  const problems: string[] = [];
+  if (compareVersions(seriesOf(level), seriesOf(spec.version)) > 0) {
+    problems.push(
+      `spec.kafka.metadataVersion ${level} is newer than Kafka ${spec.version} supports: raise spec.kafka.version first, ` +
+        'then the metadata level (Strimzi ignores a level above its version)',
+    );
+  }
+  const running = stringField(observed.get(KAFKA, kafkaName(spec)), 'spec', 'kafka', 'metadataVersion');
+  if (running && compareVersions(level, running) < 0) {
+    problems.push(
+      `spec.kafka.metadataVersion ${level} is lower than the running level ${running}: a KRaft metadata downgrade is refused`,
+    );
+  }
+  return problems;
+}
+
+/**
+ * The metadata level the Kafka is set to: the user's, else the running Kafka's (an upgrade keeps the
+ * level until the user raises it, Strimzi's second step), else the version's first level.
+ */
+export const metadataVersionOf = ({ spec, observed }: ComponentContext<ResolvedKafka>): string =>
+  spec.metadataVersion ??
+  stringField(observed.get(KAFKA, kafkaName(spec)), 'spec', 'kafka', 'metadataVersion') ??
+  firstMetadataLevel(spec.version);
+
+const firstMetadataLevel = (version: string): string => `${seriesOf(version)}-IV0`;
 /** Strimzi names PVCs `data-<id>-<kafka>-<pool>-<node>`; the reference's volume 0 keeps its PVC names. */
 const DATA_VOLUME_ID = 0;
 
@@ -130,8 +163,8 @@ function kafkaCluster(context: ComponentContext<ResolvedKafka>): Child {
     },
     spec: {
       kafka: {
-        version: KAFKA_VERSION,
-        metadataVersion: METADATA_VERSION,
+        version: spec.version,
+        metadataVersion: metadataVersionOf(context),
         listeners: [
           { name: 'plain', port: 9092, type: 'internal', tls: false },
           { name: 'tls', port: 9093, type: 'internal', tls: true },
@@ -273,10 +306,11 @@ export const kafka: Component<ResolvedKafka, KafkaSpec, KafkaPreset, 'kafka'> = 
       names: [clusterIdSecretName(spec)],
     },
   ],
-  refusedEdits: ({ spec, observed }) => {
+  refusedEdits: (context) => {
+    const { spec, observed } = context;
+    const problems = metadataRefusals(context);
     const pool = observed.get(NODE_POOL, nodePoolName(spec));
-    if (!pool) return [];
-    const problems: string[] = [];
+    if (!pool) return problems;
     const observedReplicas = numberField(pool, 'spec', 'replicas');
     if (observedReplicas !== undefined && observedReplicas !== spec.replicas) {
       problems.push(

@@ -30,14 +30,31 @@ import type { RelatedResourceRule } from '../metacontroller.js';
 import { sameQuantity } from '../quantity.js';
 import { presetResources } from '../resources.js';
 import { componentFields, Replicas, ResourceRequirements } from '../schema.js';
+import { imageTag, neverDowngrades, type VersionPolicy, versionField } from '../versions.js';
 
 const TENANT = CHILD_KINDS.Tenant;
+
+export const MINIO_REPOSITORY = 'quay.io/minio/minio';
+export const MINIO_IMAGE = `${MINIO_REPOSITORY}:RELEASE.2025-04-08T15-41-24Z`;
+
+/**
+ * The version is the tag of the Tenant's image (`RELEASE.<time>`). The operator replaces the servers'
+ * binary in place for any tag it is given (docs/day2-operators.md §4.1); MinIO's on-disk format only
+ * moves forward, so a downgrade is refused like every other.
+ */
+const VERSION: VersionPolicy = {
+  what: `The MinIO server image tag (${MINIO_REPOSITORY}, RELEASE.<time>)`,
+  latest: imageTag(MINIO_IMAGE) ?? '',
+  children: (base) => [{ ref: TENANT, name: base }],
+  read: (tenant) => imageTag(field(tenant, 'spec', 'image')),
+};
 
 export const MinioSpec = z.strictObject({
   ...componentFields,
   replicas: Replicas.optional().describe(
     'MinIO servers in the pool. Fixed once set: MinIO pools cannot be resized.',
   ),
+  version: versionField(VERSION).optional(),
   config: z
     .strictObject({
       resources: ResourceRequirements.optional(),
@@ -66,7 +83,6 @@ const PRESETS: Readonly<Record<'dev' | 'small', Preset>> = {
 const RULES: RuleOwner = { name: 'minio', presets: PRESETS };
 
 // The operator v7.1 default release, pinned; the reference used a moving `:latest`.
-export const MINIO_IMAGE = 'quay.io/minio/minio:RELEASE.2025-04-08T15-41-24Z';
 
 /** The reference's hard-coded bucket; W&B connection URLs name it, so it stays. */
 export const BUCKET = 'bucket';
@@ -89,7 +105,7 @@ function tenant({ parent, spec }: ComponentContext<ResolvedMinio>): Child {
     kind: TENANT.kind,
     metadata: { name, labels: { ...childLabels(parent, 'minio'), app: name } },
     spec: {
-      image: MINIO_IMAGE,
+      image: `${MINIO_REPOSITORY}:${spec.version}`,
       configuration: { name: configSecretName(spec) },
       // The operator's default (unset means true), written out: W&B's URL says tls=true.
       requestAutoCert: true,
@@ -177,6 +193,7 @@ export const CONDITIONS = declareConditions({
   hasBeenReady: 'MinioHasBeenReady',
   credentials: 'MinioCredentials',
   removal: 'MinioRemoval',
+  version: 'MinioVersion',
   operation: 'MinioOperation',
   /** Present while an older parent's Tenant holds the namespace. */
   namespaceConflict: 'MinioNamespaceConflict',
@@ -387,7 +404,9 @@ export const minio: Component<ResolvedMinio, MinioSpec, Preset, 'minio'> = {
       rootUser: user?.config?.rootUser || 'admin',
       browser: user?.config?.minioBrowserSetting || 'on',
     }),
+  version: VERSION,
   transitions: [
+    neverDowngrades('minio'),
     {
       field: 'minio.replicas',
       component: 'minio',

@@ -27,14 +27,33 @@ import { CHILD_KINDS, type Child, field, type KubeObject, numberField, range, st
 import { storageShrinks } from '../quantity.js';
 import { presetResources } from '../resources.js';
 import { componentFields, Replicas, ResourceRequirements } from '../schema.js';
+import { imageTag, neverDowngrades, sameSeries, type VersionPolicy, versionField } from '../versions.js';
 
 const PXC = CHILD_KINDS.PerconaXtraDBCluster;
+
+export const PXC_REPOSITORY = 'percona/percona-xtradb-cluster';
+// Upstream 1.18.0 defaults (deploy/cr.yaml); the reference used a moving `main` tag for dev.
+export const PXC_IMAGE = `${PXC_REPOSITORY}:8.0.42-33.1`;
+
+/** The database's version is the tag of the PXC image; Percona rolls any image it is given. */
+const VERSION: VersionPolicy = {
+  what: `The Percona XtraDB Cluster image tag (${PXC_REPOSITORY})`,
+  latest: imageTag(PXC_IMAGE) ?? '',
+  children: (base) => [{ ref: PXC, name: `${base}-cluster` }],
+  read: (pxc) => imageTag(field(pxc, 'spec', 'pxc', 'image')),
+  // Percona compares no versions (docs/day2-operators.md §2.1); a major change was not verified with 1.18.0.
+  refuse: (from, to) =>
+    sameSeries(from, to)
+      ? undefined
+      : 'a change of the MySQL major version (e.g. 8.0 → 8.4) is not verified with the Percona operator 1.18.0',
+};
 
 export const MySQLSpec = z.strictObject({
   ...componentFields,
   replicas: Replicas.optional().describe(
     'Number of Percona XtraDB Cluster nodes (1, 3 or 5). 0 means the preset.',
   ),
+  version: versionField(VERSION).optional(),
   config: z.strictObject({ resources: ResourceRequirements.optional() }).optional(),
 });
 
@@ -49,8 +68,6 @@ const PRESETS = {
 const RULES: RuleOwner = { name: 'mysql', presets: PRESETS };
 
 export const PERCONA_CR_VERSION = '1.18.0';
-// Upstream 1.18.0 defaults (deploy/cr.yaml); the reference used a moving `main` tag for dev.
-export const PXC_IMAGE = 'percona/percona-xtradb-cluster:8.0.42-33.1';
 export const PROXYSQL_IMAGE = 'percona/proxysql2:2.7.3';
 export const MYSQLD_EXPORTER_IMAGE = 'prom/mysqld-exporter:v0.15.1';
 
@@ -82,7 +99,7 @@ function perconaCluster({ parent, spec }: ComponentContext<ResolvedMySQL>): Chil
       upgradeOptions: { apply: 'disabled' },
       pxc: {
         size: spec.replicas,
-        image: PXC_IMAGE,
+        image: `${PXC_REPOSITORY}:${spec.version}`,
         configuration: '[mysqld]\npxc_strict_mode=PERMISSIVE\n',
         volumeSpec: {
           persistentVolumeClaim: {
@@ -140,6 +157,7 @@ export const CONDITIONS = declareConditions({
   hasBeenReady: 'MySQLHasBeenReady',
   credentials: 'MySQLCredentials',
   removal: 'MySQLRemoval',
+  version: 'MySQLVersion',
   operation: 'MySQLOperation',
 });
 
@@ -279,8 +297,10 @@ export const mysql: Component<ResolvedMySQL, MySQLSpec, Preset, 'mysql'> = {
     }
     return common;
   },
+  version: VERSION,
   transitions: [
     neverShrinks(RULES),
+    neverDowngrades('mysql'),
     {
       field: 'mysql.replicas',
       component: 'mysql',

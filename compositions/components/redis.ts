@@ -31,10 +31,31 @@ import {
 import { sameQuantity } from '../quantity.js';
 import { mergeResources, presetResources } from '../resources.js';
 import { celRules, componentFields, ResourceRequirements } from '../schema.js';
+import { imageTag, neverDowngrades, type VersionPolicy, versionField } from '../versions.js';
 
 const REDIS = CHILD_KINDS.Redis;
 const REPLICATION = CHILD_KINDS.RedisReplication;
 const SENTINEL = CHILD_KINDS.RedisSentinel;
+
+export const REDIS_REPOSITORY = 'quay.io/opstree/redis';
+// The reference's images (translator/redis.go).
+export const REDIS_IMAGE = `${REDIS_REPOSITORY}:v7.0.15`;
+export const SENTINEL_IMAGE = 'quay.io/opstree/redis-sentinel:v7.0.12';
+export const EXPORTER_IMAGE = 'quay.io/opstree/redis-exporter:v1.44.0';
+
+/**
+ * The server's version is the tag of its image, on the standalone `Redis` or the `RedisReplication`
+ * (`<base>-replica`). Opstree rolls any image it is given (docs/day2-operators.md §5.1).
+ */
+const VERSION: VersionPolicy = {
+  what: `The Redis server image tag (${REDIS_REPOSITORY})`,
+  latest: imageTag(REDIS_IMAGE) ?? '',
+  children: (base) => [
+    { ref: REDIS, name: base },
+    { ref: REPLICATION, name: `${base}-replica` },
+  ],
+  read: (cr) => imageTag(field(cr, 'spec', 'kubernetesConfig', 'image')),
+};
 
 export const RedisSpec = z.strictObject({
   ...componentFields,
@@ -45,6 +66,7 @@ export const RedisSpec = z.strictObject({
     .max(2147483647)
     .optional()
     .describe('Addition. Redis servers in the replication (sentinel mode only); at least 2. Default 3.'),
+  version: versionField(VERSION).optional(),
   config: z.strictObject({ resources: ResourceRequirements.optional() }).optional(),
   sentinel: z
     .strictObject({
@@ -105,10 +127,6 @@ const PRESETS: Readonly<Record<'dev' | 'small', RedisPreset>> = {
 };
 const RULES: RuleOwner<RedisPreset> = { name: 'redis', presets: PRESETS };
 
-// The reference's images (translator/redis.go).
-export const REDIS_IMAGE = 'quay.io/opstree/redis:v7.0.15';
-export const SENTINEL_IMAGE = 'quay.io/opstree/redis-sentinel:v7.0.12';
-export const EXPORTER_IMAGE = 'quay.io/opstree/redis-exporter:v1.44.0';
 const EXPORTER_PORT = 9121;
 
 export const standaloneName = (spec: ResolvedRedis) => spec.name;
@@ -139,7 +157,7 @@ function exporter() {
 function serverSpec({ spec }: ComponentContext<ResolvedRedis>) {
   return {
     kubernetesConfig: {
-      image: REDIS_IMAGE,
+      image: `${REDIS_REPOSITORY}:${spec.version}`,
       imagePullPolicy: 'IfNotPresent',
       // The reference ran Redis without a password; here it requires one.
       redisSecret: { name: credentialsSecretName(spec), key: PASSWORD_KEY },
@@ -183,7 +201,15 @@ function sentinel(context: ComponentContext<ResolvedRedis>): Child {
     spec: {
       clusterSize: spec.sentinelReplicas,
       kubernetesConfig: {
-        image: SENTINEL_IMAGE,
+        // Sentinels hold no data and have their own tags: a running one keeps its image, so a release
+        // of these hooks restarts no sentinel either; new ones get this release's.
+        image:
+          stringField(
+            context.observed.get(SENTINEL, sentinelName(spec)),
+            'spec',
+            'kubernetesConfig',
+            'image',
+          ) ?? SENTINEL_IMAGE,
         imagePullPolicy: 'IfNotPresent',
         ...(spec.sentinelResources ? { resources: spec.sentinelResources } : {}),
       },
@@ -254,6 +280,7 @@ export const CONDITIONS = declareConditions({
   hasBeenReady: 'RedisHasBeenReady',
   credentials: 'RedisCredentials',
   removal: 'RedisRemoval',
+  version: 'RedisVersion',
   operation: 'RedisOperation',
 });
 
@@ -371,7 +398,9 @@ export const redis: Component<ResolvedRedis, RedisSpec, RedisPreset, 'redis'> = 
       masterName: user?.sentinel?.config?.masterName || 'gorilla',
       sentinelResources: mergeResources(user?.sentinel?.config?.resources, preset.sentinelResources),
     }),
+  version: VERSION,
   transitions: [
+    neverDowngrades('redis'),
     {
       field: 'redis.sentinel.enabled',
       component: 'redis',

@@ -52,6 +52,7 @@ const CONDITIONS = declareConditions({
   credentials: 'QueueCredentials',
   removal: 'QueueRemoval',
   operation: 'QueueOperation',
+  version: 'QueueVersion',
 });
 const REASONS = declareReasons('Healthy', 'Setup');
 const RUNNING = 'Running';
@@ -63,6 +64,12 @@ const queue: Component<ResolvedCommon, z.infer<typeof QueueSpec>, Preset, 'queue
   presets: PRESETS,
   naming: { suffix: 'queue', maxLength: 40, reason: 'the operator derives `<name>-broker`' },
   resolve: ({ common }) => common,
+  version: {
+    what: 'The queue version',
+    latest: '3.1',
+    children: (base) => [{ ref: QUEUE, name: base }],
+    read: (object) => stringField(object, 'spec', 'version'),
+  },
   transitions: [neverShrinks(RULES)],
   kinds: [{ ref: QUEUE, condition: CONDITIONS.customResource, reported: CONDITIONS.reportedReady }],
   conditions: CONDITIONS,
@@ -74,6 +81,7 @@ const queue: Component<ResolvedCommon, z.infer<typeof QueueSpec>, Preset, 'queue
       metadata: { name: spec.name, labels: childLabels(parent, 'queue') },
       spec: {
         replicas: spec.replicas,
+        version: spec.version,
         storage: { size: spec.storageSize },
         credentialsSecret: appSecret(spec),
       },
