@@ -23,6 +23,8 @@ export interface Phase {
   readonly stable: boolean;
   /** The parent's status after each round of the phase, the quiet last one included. */
   readonly statuses: readonly ParentStatusView[];
+  /** What `snapshot` (runScenario's option) read from the cluster at the end of the phase. */
+  readonly snapshot?: unknown;
 }
 
 export interface Scenario {
@@ -32,33 +34,49 @@ export interface Scenario {
   readonly edits: readonly Phase[];
 }
 
-function runPhase(simulation: Simulation, namespace: string, name: string, maxRounds: number): Phase {
+export interface ScenarioOptions {
+  readonly maxRounds?: number;
+  /** Read at the end of every phase (e.g. what a custom resource is set to), kept as `Phase.snapshot`. */
+  readonly snapshot?: (simulation: Simulation) => unknown;
+}
+
+function runPhase(simulation: Simulation, namespace: string, name: string, options: ScenarioOptions): Phase {
   const statuses: ParentStatusView[] = [];
-  for (let i = 0; i < maxRounds; i++) {
-    const record = simulation.round();
+  let stable = false;
+  for (let i = 0; i < (options.maxRounds ?? 40) && !stable; i++) {
+    stable = !simulation.round().changed;
     statuses.push((simulation.parent(namespace, name)?.status ?? {}) as ParentStatusView);
-    if (!record.changed) return { stable: true, statuses };
   }
-  return { stable: false, statuses };
+  return { stable, statuses, ...(options.snapshot ? { snapshot: options.snapshot(simulation) } : {}) };
 }
 
 /**
- * `base` (an example's name, or a parent) installed, then the edits of `edits` (a file in
+ * `base` (an example's name, a parent, or a file in docs/operations/ as `operations/<name>`) installed, then the edits of `edits` (a file in
  * docs/operations/, without `.yaml`, or parents), each run until stable. Stops after an unstable phase.
  */
-export function runScenario(base: string | Obj, edits: string | readonly Obj[], maxRounds = 40): Scenario {
-  const parent = typeof base === 'string' ? loadParent(exampleFile(base), processIo) : base;
+export function runScenario(
+  base: string | Obj,
+  edits: string | readonly Obj[],
+  options: ScenarioOptions = {},
+): Scenario {
+  const parent =
+    typeof base !== 'string'
+      ? base
+      : loadParent(
+          base.startsWith('operations/') ? scenarioFile(base.slice('operations/'.length)) : exampleFile(base),
+          processIo,
+        );
   const changes = typeof edits === 'string' ? readObjects(scenarioFile(edits), processIo) : edits;
   const namespace = parent.metadata.namespace ?? 'default';
   const name = parent.metadata.name;
   const simulation = new Simulation({ now: SCENARIO_NOW });
   simulation.apply(parent);
-  const install = runPhase(simulation, namespace, name, maxRounds);
+  const install = runPhase(simulation, namespace, name, options);
   const phases: Phase[] = [];
   for (const edit of changes) {
     if (!(phases.at(-1) ?? install).stable) break;
     simulation.apply({ ...edit, metadata: { ...edit.metadata, namespace } });
-    phases.push(runPhase(simulation, namespace, name, maxRounds));
+    phases.push(runPhase(simulation, namespace, name, options));
   }
   return { simulation, install, edits: phases };
 }
