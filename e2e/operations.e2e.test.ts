@@ -6,10 +6,9 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
-import { processIo, readObjects } from '../cli/io.js';
 import type { Obj } from '../sim/cluster.js';
 import { Simulation } from '../sim/simulation.js';
-import { type Cluster, type Json, kubectl, mustKubectl } from './support/kubectl.js';
+import { type Cluster, type Json, kubectl, mustKubectl, yamlDocuments } from './support/kubectl.js';
 import { REPO_ROOT } from './support/paths.js';
 
 const cluster: Cluster = { bin: inject('bin'), kubeconfig: inject('kubeconfig') };
@@ -26,6 +25,8 @@ const scenarios = readdirSync(DIR)
     );
     return { name: path.basename(file, '.yaml'), base: header?.[1], named: header?.[2] };
   });
+
+const documents = (file: string): Obj[] => yamlDocuments(readFileSync(file, 'utf8'));
 
 /** The object as Metacontroller would apply it in `namespace`: no server fields, no status. */
 function asApplied(object: Obj, namespace: string): Json {
@@ -70,8 +71,8 @@ describe('docs/operations/ through the real API server', () => {
     it('the API server accepts the parent and every child before and after each edit; what it refuses the hooks refuse too', async () => {
       const namespace = `e2e-ops-${name}`.slice(0, 63).replace(/-+$/, '');
       await mustKubectl(cluster, ['create', 'namespace', namespace]);
-      const [parent] = readObjects(path.join(REPO_ROOT, base ?? ''), processIo);
-      const edits = readObjects(path.join(DIR, `${name}.yaml`), processIo);
+      const [parent] = documents(path.join(REPO_ROOT, base ?? ''));
+      const edits = documents(path.join(DIR, `${name}.yaml`));
       if (!parent) throw new Error(`${base}: no parent`);
       const simNamespace = parent.metadata.namespace ?? 'default';
       const simulation = new Simulation({ now: NOW });
