@@ -103,6 +103,7 @@ describe('manifests/crd.yaml', () => {
       '.spec.minio.storageSize',
       '.spec.clickhouse.storageSize',
       '.spec.clickhouse.version',
+      '.spec.clickhouse.replicas',
     ]);
     for (const rule of rules) {
       const node = (rule.fieldPath as string)

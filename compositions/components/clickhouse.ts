@@ -2,7 +2,7 @@
 // one cluster `<name>`, plus a ClickHouseKeeperInstallation `<name>-keeper` when replicas > 1. CRDs:
 // shared/crds/altinity/clickhouse{,keeper}installations.*.yaml; reference §5.2.
 import { z } from 'zod';
-import { neverShrinks, type RuleOwner } from '../admission.js';
+import { neverShrinks, presetValues, type RuleOwner, replicas } from '../admission.js';
 import {
   type AppliedRetention,
   agreedRetention,
@@ -15,14 +15,7 @@ import {
   type ResolvedCommon,
   userinfo,
 } from '../component.js';
-import {
-  type ConditionType,
-  declareConditions,
-  declareReasons,
-  type Finding,
-  notReported,
-  Reasons,
-} from '../conditions.js';
+import type { Finding } from '../conditions.js';
 import { withField } from '../freeze.js';
 import { stableHash } from '../hash.js';
 import {
@@ -31,6 +24,7 @@ import {
   field,
   type KubeObject,
   numberField,
+  RELATED_KINDS,
   range,
   sameKind,
   stringField,
@@ -40,9 +34,19 @@ import { storageShrinks } from '../quantity.js';
 import { presetResources } from '../resources.js';
 import { componentFields, Replicas, ResourceRequirements } from '../schema.js';
 import { imageTag, neverDowngrades, type VersionPolicy, versionField } from '../versions.js';
+import {
+  CONDITIONS,
+  installationOperations,
+  keeperReportedReady,
+  PROVISIONER_OPERATOR,
+  reportedReady,
+} from './clickhouse-status.js';
+
+export { CONDITIONS, keeperReportedReady, reportedReady };
 
 const CHI = CHILD_KINDS.ClickHouseInstallation;
 const CHK = CHILD_KINDS.ClickHouseKeeperInstallation;
+const PVC = RELATED_KINDS.PersistentVolumeClaim;
 
 export const SERVER_IMAGE = 'clickhouse/clickhouse-server';
 export const KEEPER_IMAGE = 'clickhouse/clickhouse-keeper';
@@ -87,6 +91,9 @@ const PRESETS: Readonly<Record<'dev' | 'small', Preset>> = {
   small: { storageSize: '10Gi', replicas: 3, resources: presetResources('500m', '1Gi', '1000m', '2Gi') },
 };
 const RULES: RuleOwner = { name: 'clickhouse', presets: PRESETS };
+/** Why a scale-down is refused (docs/day2-operators.md §3.3). */
+const SCALE_DOWN_LOSES =
+  'Altinity removes the highest hosts, and the rows of non-replicated tables (plain MergeTree) on them are lost';
 
 export const APP_USER = 'wandb';
 export const KEEPER_CLIENT_PORT = 2181;
@@ -107,6 +114,9 @@ export const keeperServiceName = (spec: ResolvedClickHouse): string => `keeper-$
 /** One StatefulSet per host: `chi-<chi>-<cluster>-<shard>-<replica>`, `chk-<chk>-<cluster>-<shard>-<replica>`. */
 const serverStatefulSets = (spec: ResolvedClickHouse): string[] =>
   range(spec.replicas).map((r) => `chi-${installationName(spec)}-${spec.name}-0-${r}`);
+// Altinity names PVCs `<template>-<statefulset>-0` (docs/day2-operators.md §3.2: under either provisioner).
+const serverDataVolumes = (spec: ResolvedClickHouse): string[] =>
+  serverStatefulSets(spec).map((sts) => `${dataVolumeTemplateName(spec)}-${sts}-0`);
 const keeperStatefulSets = (spec: ResolvedClickHouse): string[] =>
   range(spec.keeperReplicas).map((r) => `chk-${keeperName(spec)}-${spec.name}-0-${r}`);
 
@@ -124,15 +134,48 @@ export const reclaimPolicyFor = (retention: RetentionMode): ReclaimPolicy =>
 export const taskIdFor = (spec: Record<string, unknown>): string =>
   stableHash(JSON.stringify(spec)).slice(0, 16);
 
-const volumeClaimTemplate = (name: string, storage: string, retention: RetentionMode) => ({
+const volumeClaimTemplate = (
+  name: string,
+  storage: string,
+  retention: RetentionMode,
+  provisioner?: string,
+) => ({
   name,
   reclaimPolicy: reclaimPolicyFor(retention),
+  ...(provisioner ? { provisioner } : {}),
   spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage } } },
 });
 
-function installation({ parent, spec }: ComponentContext<ResolvedClickHouse>): Child {
+/**
+ * Who creates the data PVCs. A new installation leaves it to the operator (`Operator`): a storage growth
+ * then only patches each PVC. Under Altinity's default (`StatefulSet`) the claim template sits in each
+ * host's StatefulSet, and a growth makes the operator recreate every host's StatefulSet (a restart per
+ * host; docs/day2-operators.md §3.2). A running installation keeps what it was created with, since
+ * switching recreates every StatefulSet once.
+ */
+function dataProvisioner(spec: ResolvedClickHouse, chi: KubeObject | undefined): string | undefined {
+  if (!chi) return PROVISIONER_OPERATOR;
+  const provisioner = dataTemplate(spec, chi)?.provisioner;
+  return typeof provisioner === 'string' && provisioner ? provisioner : undefined;
+}
+
+/**
+ * Replicas wait for the Keeper: a live single-replica installation keeps its one host and no Keeper
+ * configuration until the new ClickHouseKeeperInstallation has completed, so the new hosts' replicated
+ * tables find a Keeper that answers.
+ */
+export function waitingForKeeper({ spec, observed }: ComponentContext<ResolvedClickHouse>): boolean {
+  const chi = observed.get(CHI, installationName(spec));
+  if (spec.replicas <= 1 || !chi || observedReplicas(chi, spec.name) !== 1) return false;
+  return stringField(observed.get(CHK, keeperName(spec)), 'status', 'status') !== 'Completed';
+}
+
+function installation(context: ComponentContext<ResolvedClickHouse>): Child {
+  const { parent, spec, observed } = context;
   const name = installationName(spec);
-  const replicated = spec.replicas > 1;
+  const chi = observed.get(CHI, name);
+  const replicas = waitingForKeeper(context) ? 1 : spec.replicas;
+  const replicated = replicas > 1;
   const body = {
     defaults: {
       templates: {
@@ -167,7 +210,7 @@ function installation({ parent, spec }: ComponentContext<ResolvedClickHouse>): C
             },
           }
         : {}),
-      clusters: [{ name: spec.name, layout: { shardsCount: 1, replicasCount: spec.replicas } }],
+      clusters: [{ name: spec.name, layout: { shardsCount: 1, replicasCount: replicas } }],
     },
     templates: {
       podTemplates: [
@@ -185,7 +228,12 @@ function installation({ parent, spec }: ComponentContext<ResolvedClickHouse>): C
         },
       ],
       volumeClaimTemplates: [
-        volumeClaimTemplate(dataVolumeTemplateName(spec), spec.storageSize, spec.retention),
+        volumeClaimTemplate(
+          dataVolumeTemplateName(spec),
+          spec.storageSize,
+          spec.retention,
+          dataProvisioner(spec, chi),
+        ),
       ],
     },
   };
@@ -226,150 +274,14 @@ function keeper({ parent, spec }: ComponentContext<ResolvedClickHouse>): Child {
   };
 }
 
-const newestError = (object: KubeObject): string => {
-  const errors = field(object, 'status', 'errors');
-  const newest = Array.isArray(errors) ? errors.find((e) => typeof e === 'string' && e) : undefined;
-  return typeof newest === 'string' ? `: ${newest.slice(0, 300)}` : '';
-};
-
-export const CONDITIONS = declareConditions({
-  installationCustomResource: 'ClickHouseCustomResource',
-  keeperCustomResource: 'ClickHouseKeeperCustomResource',
-  reportedReady: 'ClickHouseReportedReady',
-  keeperReportedReady: 'ClickHouseKeeperReportedReady',
-  connectionInfo: 'ClickHouseConnectionInfo',
-  hasBeenReady: 'ClickHouseHasBeenReady',
-  credentials: 'ClickHouseCredentials',
-  removal: 'ClickHouseRemoval',
-  version: 'ClickHouseVersion',
-  operation: 'ClickHouseOperation',
-});
-
-/** Besides the shared reasons; the others are Altinity's `status.status` words. */
-const REASONS = declareReasons(
-  'StaleTask',
-  'NotReported',
-  'Completed',
-  'InProgress',
-  'Aborted',
-  'Terminating',
-);
-
-/**
- * `ClickHouseReportedReady` from `status.status`, fresh only when the operator finished the task of the
- * CR's current spec (`status.taskID == spec.taskID`; Altinity has no observedGeneration, infra-crds §2.4).
- * `status.errors` is a capped history the operator never clears, so it only explains an abort.
- */
-export function reportedReady(chi: KubeObject): Finding {
-  const type = CONDITIONS.reportedReady;
-  const who = `ClickHouseInstallation ${chi.metadata.name}`;
-  const state = stringField(chi, 'status', 'status') ?? '';
-  const wanted = stringField(chi, 'spec', 'taskID');
-  const reported = stringField(chi, 'status', 'taskID');
-  const stale = (state === 'Completed' || state === 'Aborted') && wanted !== undefined && reported !== wanted;
-  if (stale) {
-    const last = state === 'Completed' ? 'completed' : 'aborted';
-    return {
-      type,
-      status: 'False',
-      reason: REASONS.StaleTask,
-      message: `${who}: the operator last ${last} task ${reported ?? '(unset)'}, not yet task ${wanted} of the current spec`,
-      implies: 'Pending',
-    };
-  }
-  const task = `task ${reported ?? '(unset)'}`;
-  return altinityStatus(chi, type, who, {
-    completed: `completed ${task}`,
-    reconciling: `the operator is reconciling ${task}`,
-    aborted: `the operator aborted ${task}`,
-    unreported: notReported,
-  });
-}
-
-/** `ClickHouseKeeperReportedReady`: operator 0.25.4 never fills a Keeper's `status.taskID`, so no freshness. */
-export function keeperReportedReady(chk: KubeObject): Finding {
-  return altinityStatus(
-    chk,
-    CONDITIONS.keeperReportedReady,
-    `ClickHouseKeeperInstallation ${chk.metadata.name}`,
-    {
-      completed: 'is reconciled',
-      reconciling: 'the operator is reconciling it',
-      aborted: 'the operator aborted its reconcile',
-      unreported: (type, who) => ({
-        type,
-        status: 'False',
-        reason: REASONS.NotReported,
-        message: `${who} has not reported a status yet`,
-        implies: 'Pending',
-      }),
-    },
-  );
-}
-
-/** Altinity's `status.status` words, the same for installations and keepers (type_status.go). */
-function altinityStatus(
-  object: KubeObject,
-  type: ConditionType,
-  who: string,
-  words: {
-    readonly completed: string;
-    readonly reconciling: string;
-    readonly aborted: string;
-    readonly unreported: (type: ConditionType, who: string) => Finding;
-  },
-): Finding {
-  const state = stringField(object, 'status', 'status') ?? '';
-  switch (state) {
-    case 'Completed':
-      return {
-        type,
-        status: 'True',
-        reason: REASONS.Completed,
-        message: `${who} ${words.completed}`,
-        implies: 'Healthy',
-      };
-    case 'InProgress':
-      return {
-        type,
-        status: 'False',
-        reason: REASONS.InProgress,
-        message: `${who}: ${words.reconciling}`,
-        implies: 'Pending',
-      };
-    case 'Aborted':
-      return {
-        type,
-        status: 'False',
-        reason: REASONS.Aborted,
-        message: `${who}: ${words.aborted}${newestError(object)}`,
-        implies: 'Error',
-      };
-    case 'Terminating':
-      return {
-        type,
-        status: 'False',
-        reason: REASONS.Terminating,
-        message: `${who} is being deleted`,
-        implies: 'Unavailable',
-      };
-    case '':
-      return words.unreported(type, who);
-    default:
-      return {
-        type,
-        status: 'Unknown',
-        reason: Reasons.Unknown,
-        message: `${who} reports the unknown status "${state}"`,
-        implies: 'Unknown',
-      };
-  }
-}
-
 interface VolumeClaimTemplate {
   readonly name?: unknown;
   readonly reclaimPolicy?: unknown;
+  readonly provisioner?: unknown;
 }
+
+const dataTemplate = (spec: ResolvedClickHouse, chi: KubeObject) =>
+  volumeClaimTemplates(chi).find((t) => t.name === dataVolumeTemplateName(spec));
 
 function volumeClaimTemplates(object: KubeObject): VolumeClaimTemplate[] {
   const templates = field(object, 'spec', 'templates', 'volumeClaimTemplates');
@@ -394,7 +306,20 @@ export const clickhouse: Component<ResolvedClickHouse, ClickHouseSpec, Preset, '
   naming: { suffix: 'ch', maxLength: 15, reason: 'Altinity limits the cluster name to 15 characters' },
   resolve: ({ common }) => Object.assign(common, { keeperReplicas: common.replicas > 1 ? 3 : 0 }),
   version: VERSION,
-  transitions: [neverShrinks(RULES), neverDowngrades('clickhouse')],
+  transitions: [
+    neverShrinks(RULES),
+    neverDowngrades('clickhouse'),
+    {
+      field: 'clickhouse.replicas',
+      component: 'clickhouse',
+      resolved: replicas(RULES),
+      allowed: (old, now) => `${now} >= ${old}`,
+      verb: 'may not decrease',
+      why: SCALE_DOWN_LOSES,
+      unset: `unset or 0 is the size preset (${presetValues(RULES, (p) => String(p.replicas))})`,
+      kind: 'number',
+    },
+  ],
   kinds: [
     { ref: CHI, condition: CONDITIONS.installationCustomResource, reported: CONDITIONS.reportedReady },
     { ref: CHK, condition: CONDITIONS.keeperCustomResource, reported: CONDITIONS.keeperReportedReady },
@@ -441,19 +366,29 @@ export const clickhouse: Component<ResolvedClickHouse, ClickHouseSpec, Preset, '
       ...(spec.keeperReplicas > 0 ? [keeperServiceName(spec)] : []),
     ]),
   ],
-  relatedRules: () => [],
+  // The data volumes, whose capacity tells a storage growth's progress.
+  relatedRules: (spec, namespace) => [
+    {
+      apiVersion: PVC.apiVersion,
+      resource: PVC.resource,
+      namespace,
+      names: serverDataVolumes(spec),
+    },
+  ],
   refusedEdits: ({ spec, observed }) => {
     const chi = observed.get(CHI, installationName(spec));
     if (!chi) return [];
     const problems: string[] = [];
     const replicas = observedReplicas(chi, spec.name);
-    if (replicas !== undefined && replicas > 1 && spec.replicas === 1) {
+    if (replicas !== undefined && spec.replicas < replicas) {
       problems.push(
-        `spec.clickhouse.replicas cannot change from ${replicas} to 1: a single replica drops the ClickHouseKeeperInstallation ` +
-          `${keeperName(spec)}, and the replicated tables depend on the Keeper's data`,
+        `spec.clickhouse.replicas cannot go down from ${replicas} to ${spec.replicas}: ${SCALE_DOWN_LOSES}` +
+          (spec.replicas === 1
+            ? `; a single replica also drops the ClickHouseKeeperInstallation ${keeperName(spec)}, which the replicated tables depend on`
+            : ''),
       );
     }
-    const data = volumeClaimTemplates(chi).find((t) => t.name === dataVolumeTemplateName(spec));
+    const data = dataTemplate(spec, chi);
     const shrink = storageShrinks(
       stringField(data, 'spec', 'resources', 'requests', 'storage'),
       spec.storageSize,
@@ -461,9 +396,31 @@ export const clickhouse: Component<ResolvedClickHouse, ClickHouseSpec, Preset, '
     if (shrink) problems.push(`spec.clickhouse.storageSize ${shrink}`);
     return problems;
   },
-  // Altinity names PVCs `<template>-<statefulset>-0`, StatefulSets `chi-<chi>-<cluster>-<shard>-<replica>`.
+  operations: (context) => {
+    const { spec, observed, related } = context;
+    const chi = observed.get(CHI, installationName(spec));
+    if (!chi) return [];
+    const data = dataTemplate(spec, chi);
+    return installationOperations({
+      chi,
+      replicas: spec.replicas,
+      appliedReplicas: observedReplicas(chi, spec.name) ?? 1,
+      volumes: serverDataVolumes(spec).map((name) => related.get(PVC, name)),
+      storage: stringField(data, 'spec', 'resources', 'requests', 'storage'),
+      provisioner: typeof data?.provisioner === 'string' ? data.provisioner : undefined,
+      ...(waitingForKeeper(context)
+        ? {
+            waitingFor: {
+              keeper: keeperName(spec),
+              status: stringField(observed.get(CHK, keeperName(spec)), 'status', 'status'),
+              replicas: spec.replicas,
+            },
+          }
+        : {}),
+    });
+  },
   dataVolumes: (spec) => [
-    ...serverStatefulSets(spec).map((sts) => `${dataVolumeTemplateName(spec)}-${sts}-0`),
+    ...serverDataVolumes(spec),
     ...keeperStatefulSets(spec).map((sts) => `${keeperVolumeTemplateName(spec)}-${sts}-0`),
   ],
   retentionPlan: (spec) => ({

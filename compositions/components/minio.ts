@@ -1,7 +1,7 @@
 // MinIO through the MinIO operator v7.1: one Tenant `<name>` with one pool `<name>-pool`.
 // CRD: shared/crds/minio/minio.min.io_tenants.yaml; reference §5.3, infra-crds §3.
 import { z } from 'zod';
-import { presetValues, quantities, type RuleOwner, replicas, storageSize } from '../admission.js';
+import { neverShrinks, presetValues, type RuleOwner, replicas } from '../admission.js';
 import {
   type Component,
   type ComponentContext,
@@ -12,7 +12,6 @@ import {
   serviceHost,
   userinfo,
 } from '../component.js';
-import { declareConditions, declareReasons, type Finding, notReported, Reasons } from '../conditions.js';
 import { decodeData } from '../credentials.js';
 import {
   CHILD_KINDS,
@@ -27,12 +26,18 @@ import {
   stringField,
 } from '../kube.js';
 import type { RelatedResourceRule } from '../metacontroller.js';
-import { sameQuantity } from '../quantity.js';
+import type { Operation } from '../operations.js';
+import { parseQuantity, storageShrinks } from '../quantity.js';
 import { presetResources } from '../resources.js';
 import { componentFields, Replicas, ResourceRequirements } from '../schema.js';
 import { imageTag, neverDowngrades, type VersionPolicy, versionField } from '../versions.js';
 
+import { CONDITIONS, conflictFinding, reportedReady, UPDATING_VERSION } from './minio-status.js';
+
+export { CONDITIONS, reportedReady };
+
 const TENANT = CHILD_KINDS.Tenant;
+const PVC = RELATED_KINDS.PersistentVolumeClaim;
 
 export const MINIO_REPOSITORY = 'quay.io/minio/minio';
 export const MINIO_IMAGE = `${MINIO_REPOSITORY}:RELEASE.2025-04-08T15-41-24Z`;
@@ -186,171 +191,53 @@ export function namespaceConflict({
   return undefined;
 }
 
-export const CONDITIONS = declareConditions({
-  customResource: 'MinioCustomResource',
-  reportedReady: 'MinioReportedReady',
-  connectionInfo: 'MinioConnectionInfo',
-  hasBeenReady: 'MinioHasBeenReady',
-  credentials: 'MinioCredentials',
-  removal: 'MinioRemoval',
-  version: 'MinioVersion',
-  operation: 'MinioOperation',
-  /** Present while an older parent's Tenant holds the namespace. */
-  namespaceConflict: 'MinioNamespaceConflict',
-});
+// ---- refused edits -------------------------------------------------------------------------------------
 
-/** Besides the shared reasons; `red`, `yellow` and `green` are the Tenant's `healthStatus` words. */
-const REASONS = declareReasons(
-  'AnotherTenantInNamespace',
-  'TenantError',
-  'InProgress',
-  'red',
-  'yellow',
-  'green',
-);
+const poolStorage = (pool: unknown) =>
+  stringField(pool, 'volumeClaimTemplate', 'spec', 'resources', 'requests', 'storage');
 
-function conflictFinding(message: string): Finding {
-  return {
-    type: CONDITIONS.namespaceConflict,
-    status: 'True',
-    reason: REASONS.AnotherTenantInNamespace,
-    message,
-    implies: 'Error',
-  };
-}
-
-// ---- readiness ---------------------------------------------------------------------------------------
-
-// `status.currentState` values of operator v7.1.1 (pkg/controller/main-controller.go).
-const INITIALIZED = 'Initialized';
-const PROGRESS_STATES = new Set([
-  'Provisioning MinIO Cluster IP Service',
-  'Provisioning MinIO Headless Service',
-  'Provisioning MinIO Statefulset',
-  'Provisioning Console Service',
-  'Provisioning KES StatefulSet',
-  'Provisioning initial users',
-  'Provisioning default buckets',
-  'Waiting for Tenant to be healthy',
-  'Waiting for MinIO TLS Certificate',
-  'Waiting for MinIO TLS Client Certificate',
-  'Waiting for KES TLS Certificate',
-  'Updating MinIO Version',
-  'Updating KES',
-  'Restarting MinIO',
-]);
-// The named error states, plus ErrEmptyRootCredentials' text (pkg/controller/tenants.go). Any other
-// text is an `err.Error()` the operator stored, so it is an error too.
-const ERROR_STATES = new Set([
-  'Statefulset not controlled by operator',
-  'Another MinIO Tenant already exists in the namespace',
-  'Tenant credentials are not set properly',
-  'Different versions across MinIO Pools',
-  'Pool Decommissioning Not Allowed',
-  'empty tenant credentials',
-]);
+// ---- operations in flight --------------------------------------------------------------------------
 
 /**
- * `MinioReportedReady` from `status.healthStatus` and `status.currentState` (infra-crds §3.4). The
- * Tenant has no `observedGeneration`, so freshness cannot be checked; its pool shape is immutable and
- * `currentState` leaves `Initialized` while the operator rolls out a change.
+ * What the operator is carrying out on the Tenant: an image update (`currentState: Updating MinIO
+ * Version`) and a storage growth, read from the pool's PVCs, since the Tenant never reports one. A PVC
+ * update the API server refuses (a StorageClass without expansion) is only logged by the operator and
+ * retried, so a growth that cannot finish stays in flight rather than failed: its "since" is the signal.
  */
-export function reportedReady(tenant: KubeObject): Finding {
-  const type = CONDITIONS.reportedReady;
-  const who = `Tenant ${tenant.metadata.name}`;
-  const state = stringField(tenant, 'status', 'currentState') ?? '';
-  const health = stringField(tenant, 'status', 'healthStatus') ?? '';
-  const healthNote = health ? ` (health ${health})` : '';
-  if (!state && !health) return notReported(type, who, 'state');
-  if (ERROR_STATES.has(state) || (state && state !== INITIALIZED && !PROGRESS_STATES.has(state))) {
-    return {
-      type,
-      status: 'False',
-      reason: REASONS.TenantError,
-      message: `${who} reports an error: ${state.slice(0, 300)}${healthNote}`,
-      implies: 'Error',
-    };
+function operations({ spec, observed, related }: ComponentContext<ResolvedMinio>): Operation[] {
+  const observedTenant = observed.get(TENANT, tenantName(spec));
+  if (!observedTenant) return [];
+  const found: Operation[] = [];
+  const state = stringField(observedTenant, 'status', 'currentState');
+  if (state === UPDATING_VERSION) {
+    found.push({
+      kind: 'Upgrading',
+      change: `to ${stringField(observedTenant, 'spec', 'image') ?? '?'}`,
+      progress: `${state}: the operator replaces every server's binary, then each pool's StatefulSet`,
+    });
   }
-  if (health === 'red') {
-    return {
-      type,
-      status: 'False',
-      reason: REASONS.red,
-      message: `${who} is offline or has lost write quorum${healthMessage(tenant)}`,
-      implies: 'Error',
-    };
+  const pools = field(observedTenant, 'spec', 'pools');
+  const pool = Array.isArray(pools) ? pools.find((p) => field(p, 'name') === poolName(spec)) : undefined;
+  const storage = poolStorage(pool);
+  const wanted = storage === undefined ? undefined : parseQuantity(storage);
+  const claims = minio.dataVolumes(spec).flatMap((name) => related.get(PVC, name) ?? []);
+  const capacityOf = (claim: KubeObject) => stringField(claim, 'status', 'capacity', 'storage');
+  const behind = claims.filter((claim) => {
+    const capacity = parseQuantity(capacityOf(claim) ?? '');
+    return wanted !== undefined && capacity !== undefined && capacity < wanted;
+  });
+  const first = behind[0];
+  if (first && storage) {
+    found.push({
+      kind: 'Resizing',
+      change: `storage ${capacityOf(first)} → ${storage}`,
+      progress:
+        `${claims.length - behind.length} of ${claims.length} volumes at ${storage} (the operator raises each PVC; ` +
+        'no restart). The Tenant never reports a refused resize: if this lasts, check the StorageClass allows volume expansion and the operator log',
+    });
   }
-  if (PROGRESS_STATES.has(state) || !state) {
-    return {
-      type,
-      status: 'False',
-      reason: REASONS.InProgress,
-      message: `${who}: ${state || 'no state yet'}${healthNote}`,
-      implies: 'Pending',
-    };
-  }
-  // currentState is Initialized from here on.
-  switch (health) {
-    case 'yellow':
-      return {
-        type,
-        status: 'False',
-        reason: REASONS.yellow,
-        message: `${who} has drives offline${healthMessage(tenant)}`,
-        implies: 'Degraded',
-      };
-    case 'green': {
-      const pending = poolsNotInitialized(tenant);
-      if (pending.length > 0) {
-        return {
-          type,
-          status: 'False',
-          reason: REASONS.InProgress,
-          message: `${who}: pools not initialized yet: ${pending.join(', ')}`,
-          implies: 'Pending',
-        };
-      }
-      return {
-        type,
-        status: 'True',
-        reason: REASONS.green,
-        message: `${who} is initialized and healthy`,
-        implies: 'Healthy',
-      };
-    }
-    case '':
-      return {
-        type,
-        status: 'False',
-        reason: REASONS.InProgress,
-        message: `${who} is initialized; waiting for its first health check`,
-        implies: 'Pending',
-      };
-    default:
-      return {
-        type,
-        status: 'Unknown',
-        reason: Reasons.Unknown,
-        message: `${who} reports the unknown health "${health.slice(0, 100)}"`,
-        implies: 'Unknown',
-      };
-  }
+  return found;
 }
-
-function healthMessage(tenant: KubeObject): string {
-  const message = stringField(tenant, 'status', 'healthMessage');
-  return message ? `: ${message.slice(0, 300)}` : '';
-}
-
-function poolsNotInitialized(tenant: KubeObject): string[] {
-  const pools = field(tenant, 'status', 'pools');
-  if (!Array.isArray(pools)) return [];
-  return pools
-    .filter((pool) => field(pool, 'state') !== 'PoolInitialized')
-    .map((pool) => `${stringField(pool, 'ssName') ?? '?'} (${stringField(pool, 'state') ?? 'no state'})`);
-}
-
-// ---- refused edits -------------------------------------------------------------------------------------
 
 function refusedEdits({ spec, observed }: ComponentContext<ResolvedMinio>): string[] {
   const observedTenant = observed.get(TENANT, tenantName(spec));
@@ -375,13 +262,9 @@ function refusedEdits({ spec, observed }: ComponentContext<ResolvedMinio>): stri
       `${who} has ${volumes} volumes per server and would need ${spec.volumesPerServer}: volumesPerServer is immutable`,
     );
   }
-  const storage = stringField(pool, 'volumeClaimTemplate', 'spec', 'resources', 'requests', 'storage');
-  if (storage !== undefined && !sameQuantity(storage, spec.storageSize)) {
-    problems.push(
-      `spec.minio.storageSize cannot change from ${storage} to ${spec.storageSize}: ` +
-        `the volume claim template of the StatefulSet ${poolStatefulSetName(spec)} is immutable`,
-    );
-  }
+  // The operator only ever raises a PVC's request: a smaller template would be ignored for good.
+  const shrink = storageShrinks(poolStorage(pool), spec.storageSize);
+  if (shrink) problems.push(`spec.minio.storageSize ${shrink}`);
   return problems;
 }
 
@@ -417,16 +300,8 @@ export const minio: Component<ResolvedMinio, MinioSpec, Preset, 'minio'> = {
       unset: `unset or 0 is the size preset (${presetValues(RULES, (p) => String(p.replicas))})`,
       kind: 'number',
     },
-    {
-      field: 'minio.storageSize',
-      component: 'minio',
-      resolved: storageSize(RULES),
-      allowed: quantities('=='),
-      verb: 'may not change',
-      why: "the volume claim template of a MinIO pool's StatefulSet is fixed",
-      unset: `an unset storageSize is the size preset (${presetValues(RULES, (p) => p.storageSize)})`,
-      kind: 'string',
-    },
+    // Operator v7.1.1 grows the pool's PVCs itself (ExpandPVCs, docs/day2-operators.md §4.2).
+    neverShrinks(RULES),
   ],
   kinds: [{ ref: TENANT, condition: CONDITIONS.customResource, reported: CONDITIONS.reportedReady }],
   conditions: CONDITIONS,
@@ -489,13 +364,14 @@ export const minio: Component<ResolvedMinio, MinioSpec, Preset, 'minio'> = {
   relatedRules: (spec, namespace): RelatedResourceRule[] => [
     { apiVersion: TENANT.apiVersion, resource: TENANT.resource, namespace },
     {
-      apiVersion: RELATED_KINDS.PersistentVolumeClaim.apiVersion,
-      resource: RELATED_KINDS.PersistentVolumeClaim.resource,
+      apiVersion: PVC.apiVersion,
+      resource: PVC.resource,
       namespace,
       names: minio.dataVolumes(spec),
     },
   ],
   refusedEdits,
+  operations,
   // MinIO never deletes PVCs, whatever the policy: there is no knob to wait for, and purge cannot
   // remove the data (the deletion plan gives `kubectl delete pvc -l v1.min.io/tenant=<tenant>`).
   // Without a claim template name MinIO names volumes `<index>` and PVCs `<index>-<statefulset>-<ordinal>`.

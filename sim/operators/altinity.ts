@@ -19,6 +19,7 @@ import {
   text,
   writeStatus,
 } from './operator.js';
+import { growClaim } from './volumes.js';
 
 const CHI = CHILD_KINDS.ClickHouseInstallation;
 const CHK = CHILD_KINDS.ClickHouseKeeperInstallation;
@@ -72,8 +73,9 @@ function hostsOf(spec: Json): Host[] {
 }
 
 /**
- * Altinity: `status.status` InProgress → Completed, `status.taskID` copied from `spec.taskID`
- * (CHI), `status.endpoint`; its finalizer on every installation; PVCs
+ * Altinity: `status.status` InProgress → Completed, one host a step (`hostsCompleted` of `hosts`),
+ * `status.taskID` copied from `spec.taskID` (CHI), `status.endpoint`; its finalizer on every
+ * installation; PVCs, grown to a larger template request as each host is reconciled,
  * `<template>-chi-<chi>-<cluster>-<shard>-<replica>-0`, deleted at CR deletion unless the template's
  * `reclaimPolicy` (else `defaults.storageManagement.reclaimPolicy`, else Delete) says Retain.
  */
@@ -137,27 +139,36 @@ function reconcile(cluster: Cluster, memory: AltinityMemory, kind: Installation,
       ? status.taskID === taskID && typeof status.status === 'string'
       : memory.reconciled.get(cr.metadata.uid ?? '') === generation;
 
-  if (!fresh) {
+  // Hosts are reconciled in order: each one's data PVC created, or raised to the template's request
+  // (never lowered: Altinity keeps the greater value).
+  const reconcileHosts = (batch: readonly Host[]) => {
     const dataTemplate = text(record(record(spec.defaults).templates).dataVolumeClaimTemplate);
     const template = templates.find((t) => t.name === dataTemplate);
-    if (template && dataTemplate) {
-      for (const host of hosts) {
-        ensure(
-          cluster,
-          pvc(
-            namespace,
-            `${claimPrefix(dataTemplate)}${host.cluster}-${host.shard}-${host.replica}-0`,
-            storageOf(template.spec),
-            {
-              labels: {
-                [`clickhouse${kind.prefix === 'chk' ? '-keeper' : ''}.altinity.com/${kind.prefix}`]: name,
-                'clickhouse.altinity.com/namespace': namespace,
-              },
+    if (!template || !dataTemplate) return;
+    for (const host of batch) {
+      const claim = ensure(
+        cluster,
+        pvc(
+          namespace,
+          `${claimPrefix(dataTemplate)}${host.cluster}-${host.shard}-${host.replica}-0`,
+          storageOf(template.spec),
+          {
+            labels: {
+              [`clickhouse${kind.prefix === 'chk' ? '-keeper' : ''}.altinity.com/${kind.prefix}`]: name,
+              'clickhouse.altinity.com/namespace': namespace,
             },
-          ),
-        );
-      }
+          },
+        ),
+      );
+      growClaim(cluster, claim, storageOf(template.spec), 'altinity');
     }
+  };
+
+  if (!fresh) {
+    // A first install takes every host at once (the stories stay short); a later task takes one host
+    // a step, which is what a day-2 operation shows.
+    const firstInstall = list(status.taskIDsCompleted).length === 0;
+    if (firstInstall) reconcileHosts(hosts);
     memory.reconciled.set(cr.metadata.uid ?? '', generation);
     writeStatus(
       cluster,
@@ -170,27 +181,37 @@ function reconcile(cluster: Cluster, memory: AltinityMemory, kind: Installation,
           ? { taskID, taskIDsStarted: [...list(status.taskIDsStarted), taskID].slice(-10) }
           : {}),
         hosts: hosts.length,
-        hostsCompleted: 0,
+        hostsCompleted: firstInstall ? hosts.length : 0,
       },
       `status InProgress${taskID !== undefined ? ` (task ${taskID})` : ''}`,
     );
     return;
   }
-  if (status.status === 'InProgress') {
+  if (status.status !== 'InProgress') return;
+  const done = count(status.hostsCompleted, 0);
+  const host = hosts[done];
+  if (host) {
+    reconcileHosts([host]);
     writeStatus(
       cluster,
       cr,
-      {
-        ...status,
-        status: 'Completed',
-        ...(taskID !== undefined
-          ? { taskIDsCompleted: [...list(status.taskIDsCompleted), taskID].slice(-10) }
-          : {}),
-        hostsCompleted: hosts.length,
-        endpoint: kind.endpoint(name, namespace),
-        endpoints: [kind.endpoint(name, namespace)],
-      },
-      `status Completed${taskID !== undefined ? ` (task ${taskID})` : ''}`,
+      { ...status, hostsCompleted: done + 1 },
+      `${done + 1} of ${hosts.length} hosts done`,
     );
+    return;
   }
+  writeStatus(
+    cluster,
+    cr,
+    {
+      ...status,
+      status: 'Completed',
+      ...(taskID !== undefined
+        ? { taskIDsCompleted: [...list(status.taskIDsCompleted), taskID].slice(-10) }
+        : {}),
+      endpoint: kind.endpoint(name, namespace),
+      endpoints: [kind.endpoint(name, namespace)],
+    },
+    `status Completed${taskID !== undefined ? ` (task ${taskID})` : ''}`,
+  );
 }

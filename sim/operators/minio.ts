@@ -1,5 +1,6 @@
 import { CHILD_KINDS } from '../../compositions/kube.js';
 import { parseQuantity } from '../../compositions/quantity.js';
+import type { Cluster } from '../cluster.js';
 import {
   count,
   deleting,
@@ -7,6 +8,7 @@ import {
   type Json,
   list,
   type Operator,
+  PVC,
   pvc,
   range,
   record,
@@ -14,15 +16,23 @@ import {
   text,
   writeStatus,
 } from './operator.js';
+import { growClaim } from './volumes.js';
 
 const TENANT = CHILD_KINDS.Tenant;
 
 /**
  * MinIO: `currentState` Provisioning MinIO Statefulset → Initialized, then `healthStatus` green
  * with every pool `PoolInitialized`; PVCs `<volume>-<tenant>-<pool>-<ordinal>` that the operator
- * never deletes; a second Tenant in a namespace fails for good. No finalizer.
+ * never deletes, raised to the pool's claim request on every sync (ExpandPVCs); a new image goes
+ * through `Updating MinIO Version`; a second Tenant in a namespace fails for good. No finalizer.
  */
-export const minio = (): Operator => ({
+/** What the operator knows from the pools' StatefulSets, which the simulator does not create. */
+export interface MinioMemory {
+  /** The image each Tenant's servers run, by uid. */
+  readonly running: Map<string, string>;
+}
+
+export const minio = (memory: MinioMemory = { running: new Map() }): Operator => ({
   name: 'minio',
   step({ cluster }) {
     const tenants = cluster.list(TENANT.apiVersion, TENANT.kind);
@@ -63,6 +73,11 @@ export const minio = (): Operator => ({
         );
         continue;
       }
+      const uid = tenant.metadata.uid ?? '';
+      const image = text(record(tenant.spec).image) ?? '';
+      // A Tenant this operator has not seen yet (a story's pre-existing one) runs what it asks for.
+      if (!memory.running.has(uid)) memory.running.set(uid, image);
+      if (status.currentState !== undefined) expandClaims(cluster, namespace, name, pools);
       if (status.currentState === undefined) {
         for (const pool of pools) {
           const template = record(pool.volumeClaimTemplate);
@@ -102,6 +117,17 @@ export const minio = (): Operator => ({
           },
           'Initialized',
         );
+      } else if (status.currentState === 'Updating MinIO Version') {
+        // Every server's binary replaced through the admin API, then the pools' StatefulSets rewritten.
+        memory.running.set(uid, image);
+        writeStatus(cluster, tenant, { ...status, currentState: 'Initialized' }, `servers run ${image}`);
+      } else if (status.healthStatus === 'green' && memory.running.get(uid) !== image) {
+        writeStatus(
+          cluster,
+          tenant,
+          { ...status, currentState: 'Updating MinIO Version' },
+          'Updating MinIO Version',
+        );
       } else if (status.currentState === 'Initialized' && status.healthStatus !== 'green') {
         const drivesOf = (p: Json) => count(p.servers, 1) * count(p.volumesPerServer, 1);
         const drives = pools.reduce((sum, p) => sum + drivesOf(p), 0);
@@ -130,3 +156,15 @@ export const minio = (): Operator => ({
     }
   },
 });
+
+/** ExpandPVCs (pkg/controller/pvc.go): every PVC of a pool whose request is below the pool's template. */
+function expandClaims(cluster: Cluster, namespace: string, tenant: string, pools: readonly Json[]): void {
+  for (const pool of pools) {
+    const storage = storageOf(record(pool.volumeClaimTemplate).spec);
+    for (const claim of cluster.list(PVC.apiVersion, PVC.kind, { namespace })) {
+      const labels = claim.metadata.labels ?? {};
+      if (labels['v1.min.io/tenant'] !== tenant || labels['v1.min.io/pool'] !== text(pool.name)) continue;
+      growClaim(cluster, claim, storage, 'minio ExpandPVCs');
+    }
+  }
+}

@@ -425,12 +425,13 @@ describe('clickhouse', () => {
       expect(refused(SMALL, [observedInstallation(SMALL)])).toEqual([]);
     });
 
-    test('replicas from 3 to 1 → refused: the Keeper would go', () => {
+    test('replicas from 3 to 1 → refused: data lost, and the Keeper would go', () => {
       expect(
         refused({ size: 'small', clickhouse: { enabled: true, replicas: 1 } }, [observedInstallation(SMALL)]),
       ).toEqual([
-        'spec.clickhouse.replicas cannot change from 3 to 1: a single replica drops the ClickHouseKeeperInstallation ' +
-          "wandb-ch-keeper, and the replicated tables depend on the Keeper's data",
+        'spec.clickhouse.replicas cannot go down from 3 to 1: Altinity removes the highest hosts, and the rows of ' +
+          'non-replicated tables (plain MergeTree) on them are lost; a single replica also drops the ' +
+          'ClickHouseKeeperInstallation wandb-ch-keeper, which the replicated tables depend on',
       ]);
     });
 
@@ -449,10 +450,9 @@ describe('clickhouse', () => {
     });
   });
 
-  test('credentialSecrets → the credentials Secret; relatedRules → none', () => {
+  test('credentialSecrets → the credentials Secret', () => {
     const { spec } = contextFor(clickhouse, DEV);
     expect(credentialSecrets(clickhouse, spec)).toEqual([credentialsSecretName(spec)]);
     expect(credentialsSecretName(spec)).toBe('wandb-ch-credentials');
-    expect(clickhouse.relatedRules(spec, 'wandb')).toEqual([]);
   });
 });

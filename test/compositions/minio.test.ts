@@ -455,18 +455,15 @@ describe('minio', () => {
       ]);
     });
 
-    test('storage size changed → refused; same size in other units → accepted', () => {
-      const children = [anObservedTenant({ minio: { enabled: true, storageSize: '10Gi' } })];
-      expect(
-        minio.refusedEdits(
-          contextFor(minio, { minio: { enabled: true, storageSize: '20Gi' } }, { children }),
-        ),
-      ).toEqual([expect.stringContaining('spec.minio.storageSize cannot change from 10Gi to 20Gi')]);
-      expect(
-        minio.refusedEdits(
-          contextFor(minio, { minio: { enabled: true, storageSize: '10240Mi' } }, { children }),
-        ),
-      ).toEqual([]);
+    test('storage growth → carried out; shrink → refused; same size in other units → accepted', () => {
+      const children = [anObservedTenant({ minio: { enabled: true, storageSize: '20Gi' } })];
+      const refused = (storageSize: string) =>
+        minio.refusedEdits(contextFor(minio, { minio: { enabled: true, storageSize } }, { children }));
+      expect(refused('30Gi')).toEqual([]);
+      expect(refused('10Gi')).toEqual([
+        'spec.minio.storageSize cannot shrink from 20Gi to 10Gi: volumes only grow',
+      ]);
+      expect(refused('20480Mi')).toEqual([]);
     });
 
     test('observed Tenant without our pool → refused', () => {
