@@ -1,5 +1,6 @@
 // Kubernetes resource quantities (k8s.io/apimachinery/pkg/api/resource): parse and compare,
 // so that a storage size that does not parse, or shrinks, is caught before an operator sees it.
+import { type KubeObject, stringField } from './kube.js';
 
 // The fraction is optional as a whole: `\d+\.?\d*` would backtrack quadratically on long digit runs.
 const QUANTITY = /^([+-]?(?:\d+(?:\.\d*)?|\.\d+))(Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E|[eE][+-]?\d+)?$/;
@@ -51,4 +52,17 @@ export function sameQuantity(a: string, b: string): boolean {
   const x = parseQuantity(a);
   const y = parseQuantity(b);
   return x === undefined || y === undefined ? a === b : x === y;
+}
+
+/** A claim's reported capacity (`status.capacity.storage`), once it has one. */
+export const claimCapacity = (claim: KubeObject): string | undefined =>
+  stringField(claim, 'status', 'capacity', 'storage');
+
+/** The claims whose reported capacity is below `storage`: a growth not yet done on them. */
+export function claimsBelow(claims: readonly KubeObject[], storage: string | undefined): KubeObject[] {
+  const wanted = storage === undefined ? undefined : parseQuantity(storage);
+  return claims.filter((claim) => {
+    const capacity = parseQuantity(claimCapacity(claim) ?? '');
+    return wanted !== undefined && capacity !== undefined && capacity < wanted;
+  });
 }

@@ -11,7 +11,7 @@ import {
 } from '../conditions.js';
 import { field, type KubeObject, numberField, stringField } from '../kube.js';
 import type { Operation } from '../operations.js';
-import { parseQuantity } from '../quantity.js';
+import { claimCapacity, claimsBelow } from '../quantity.js';
 
 /** `: <the newest error>` from Altinity's capped `status.errors`, or nothing. */
 const newestError = (object: KubeObject): string => {
@@ -198,8 +198,6 @@ function task(chi: KubeObject) {
   };
 }
 
-const capacityOf = (pvc: KubeObject) => stringField(pvc, 'status', 'capacity', 'storage');
-
 /** A PVC the resize controller or kubelet is still growing (its conditions say so). */
 function resizing(pvc: KubeObject): boolean {
   const conditions = field(pvc, 'status', 'conditions');
@@ -239,12 +237,10 @@ export function installationOperations(view: InstallationView): Operation[] {
       ...(now.aborted ? { failed: now.aborted } : {}),
     });
   }
-  const wanted = storage === undefined ? undefined : parseQuantity(storage);
-  const behind = hosts.filter((v): v is KubeObject => {
-    const capacity = v && capacityOf(v);
-    const size = capacity === undefined ? undefined : parseQuantity(capacity);
-    return wanted !== undefined && size !== undefined && size < wanted;
-  });
+  const behind = claimsBelow(
+    hosts.filter((v) => v !== undefined),
+    storage,
+  );
   const first = behind[0];
   if (first && storage) {
     const how =
@@ -254,14 +250,14 @@ export function installationOperations(view: InstallationView): Operation[] {
     const stuck = now.finished ? behind.find((v) => !resizing(v)) : undefined;
     operations.push({
       kind: 'Resizing',
-      change: `storage ${capacityOf(first)} → ${storage}`,
+      change: `storage ${claimCapacity(first)} → ${storage}`,
       progress: `${present - behind.length} of ${present} volumes at ${storage} (${how}); ${now.progress}`,
       ...(now.aborted
         ? { failed: now.aborted }
         : stuck
           ? {
               failed:
-                `the operator finished its task, but PVC ${stuck.metadata.name} is still at ${capacityOf(stuck)}: ` +
+                `the operator finished its task, but PVC ${stuck.metadata.name} is still at ${claimCapacity(stuck)}: ` +
                 'Altinity logs a refused resize (a StorageClass without allowVolumeExpansion) and goes on',
             }
           : {}),

@@ -27,7 +27,7 @@ import {
 } from '../kube.js';
 import type { RelatedResourceRule } from '../metacontroller.js';
 import type { Operation } from '../operations.js';
-import { parseQuantity, storageShrinks } from '../quantity.js';
+import { claimCapacity, claimsBelow, storageShrinks } from '../quantity.js';
 import { presetResources } from '../resources.js';
 import { componentFields, Replicas, ResourceRequirements } from '../schema.js';
 import { imageTag, neverDowngrades, type VersionPolicy, versionField } from '../versions.js';
@@ -219,18 +219,13 @@ function operations({ spec, observed, related }: ComponentContext<ResolvedMinio>
   const pools = field(observedTenant, 'spec', 'pools');
   const pool = Array.isArray(pools) ? pools.find((p) => field(p, 'name') === poolName(spec)) : undefined;
   const storage = poolStorage(pool);
-  const wanted = storage === undefined ? undefined : parseQuantity(storage);
   const claims = minio.dataVolumes(spec).flatMap((name) => related.get(PVC, name) ?? []);
-  const capacityOf = (claim: KubeObject) => stringField(claim, 'status', 'capacity', 'storage');
-  const behind = claims.filter((claim) => {
-    const capacity = parseQuantity(capacityOf(claim) ?? '');
-    return wanted !== undefined && capacity !== undefined && capacity < wanted;
-  });
+  const behind = claimsBelow(claims, storage);
   const first = behind[0];
   if (first && storage) {
     found.push({
       kind: 'Resizing',
-      change: `storage ${capacityOf(first)} → ${storage}`,
+      change: `storage ${claimCapacity(first)} → ${storage}`,
       progress:
         `${claims.length - behind.length} of ${claims.length} volumes at ${storage} (the operator raises each PVC; ` +
         'no restart). The Tenant never reports a refused resize: if this lasts, check the StorageClass allows volume expansion and the operator log',

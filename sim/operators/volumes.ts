@@ -1,5 +1,5 @@
 import { parseQuantity } from '../../compositions/quantity.js';
-import type { Cluster, Obj } from '../cluster.js';
+import { type Cluster, keyOf, type Obj } from '../cluster.js';
 import {
   deleting,
   hasFinalizer,
@@ -95,12 +95,7 @@ export function growClaim(cluster: Cluster, claim: Obj, storage: string, who: st
   if ((quantityOf(storage) ?? 0) <= (quantityOf(storageOf(claim.spec)) ?? Infinity)) return false;
   const spec = record(claim.spec);
   const grown = cluster.modify(
-    {
-      apiVersion: PVC.apiVersion,
-      kind: PVC.kind,
-      namespace: claim.metadata.namespace ?? '',
-      name: claim.metadata.name,
-    },
+    keyOf(claim),
     (c) => {
       c.spec = {
         ...spec,
