@@ -316,3 +316,18 @@ describe('the version record the DecoratorController keeps beside the data', () 
     expect(record(decorator({ mysql: { enabled: false } }, [kept], []))).toBeUndefined();
   });
 });
+
+test('MinIO: a version and a storage growth in one edit are refused; either alone is carried out', () => {
+  const row = VERSIONED[3];
+  const children = runningAt(row, row.older);
+  const both = run(specOf('minio', { version: 'RELEASE.2025-04-08T15-41-24Z', storageSize: '20Gi' }), {
+    children,
+  });
+  expect(both.status.conditions?.find((c) => c.type === 'InvalidSpec')?.message).toContain(
+    'spec.minio.version and spec.minio.storageSize cannot change in one edit',
+  );
+  for (const extra of [{ version: 'RELEASE.2025-04-08T15-41-24Z' }, { storageSize: '20Gi' }]) {
+    const alone = run(specOf('minio', extra), { children });
+    expect(alone.status.conditions?.find((c) => c.type === 'InvalidSpec')).toBeUndefined();
+  }
+});

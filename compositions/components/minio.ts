@@ -27,7 +27,7 @@ import {
 } from '../kube.js';
 import type { RelatedResourceRule } from '../metacontroller.js';
 import type { Operation } from '../operations.js';
-import { claimCapacity, claimsBelow, storageShrinks } from '../quantity.js';
+import { claimCapacity, claimsBelow, sameQuantity, storageShrinks } from '../quantity.js';
 import { presetResources } from '../resources.js';
 import { componentFields, Replicas, ResourceRequirements } from '../schema.js';
 import { imageTag, neverDowngrades, type VersionPolicy, versionField } from '../versions.js';
@@ -260,6 +260,19 @@ function refusedEdits({ spec, observed }: ComponentContext<ResolvedMinio>): stri
   // The operator only ever raises a PVC's request: a smaller template would be ignored for good.
   const shrink = storageShrinks(poolStorage(pool), spec.storageSize);
   if (shrink) problems.push(`spec.minio.storageSize ${shrink}`);
+  // The operator's upgrade rewrites each pool's StatefulSet with the pool's claim template; while a
+  // growth is pending that template differs from the StatefulSet's, which Kubernetes refuses as
+  // immutable after the servers' binaries were already replaced (docs/day2-operators.md §4.1).
+  const running = imageTag(field(observedTenant, 'spec', 'image'));
+  const storage = poolStorage(pool);
+  const growing = !shrink && storage !== undefined && !sameQuantity(storage, spec.storageSize);
+  if (growing && running !== undefined && running !== spec.version) {
+    problems.push(
+      `spec.minio.version and spec.minio.storageSize cannot change in one edit (${running} → ${spec.version}, ` +
+        `${storage} → ${spec.storageSize}): the MinIO operator's upgrade would fail on the pool's grown ` +
+        'claim template after replacing the servers; grow the storage first, or upgrade first (docs/operations.md)',
+    );
+  }
   return problems;
 }
 
