@@ -641,10 +641,13 @@ test('customize/small-all-enabled: by name where possible, always in the parent 
     'wandb-redis-version',
   ]);
   expect(names('statefulsets')).toEqual(['wandb-redis-replica', 'wandb-redis-sentinel']);
-  // Kafka's (retained volumes make a paused Kafka), MinIO's (they keep lost root credentials from
-  // being generated again; their capacity tells a growth) and ClickHouse's servers' (their capacity
-  // tells a growth), 3 + 3 servers × 4 + 3.
+  // MySQL's and Redis's (their capacity and count tell a growth and a scale-out), Kafka's (retained
+  // volumes make a paused Kafka), MinIO's (they keep lost root credentials from being generated again;
+  // their capacity tells a growth) and ClickHouse's servers' (their capacity tells a growth),
+  // 3 + 3 + 3 + 3 servers × 4 + 3.
   expect(names('persistentvolumeclaims')).toEqual([
+    ...[0, 1, 2].map((n) => `datadir-wandb-mysql-cluster-pxc-${n}`),
+    ...[0, 1, 2].map((n) => `wandb-redis-replica-wandb-redis-replica-${n}`),
     ...[0, 1, 2].map((n) => `data-0-wandb-kafka-wandb-kafka-node-pool-${n}`),
     ...[0, 1, 2].flatMap((server) => [0, 1, 2, 3].map((v) => `${v}-wandb-minio-wandb-minio-pool-${server}`)),
     ...[0, 1, 2].map((n) => `wandb-ch-voltempl-chi-wandb-ch-install-wandb-ch-0-${n}-0`),

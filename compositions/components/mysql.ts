@@ -23,13 +23,24 @@ import {
   staleFinding,
   staleGeneration,
 } from '../conditions.js';
-import { CHILD_KINDS, type Child, field, type KubeObject, numberField, range, stringField } from '../kube.js';
+import {
+  CHILD_KINDS,
+  type Child,
+  field,
+  type KubeObject,
+  numberField,
+  RELATED_KINDS,
+  range,
+  stringField,
+} from '../kube.js';
 import { storageShrinks } from '../quantity.js';
 import { presetResources } from '../resources.js';
 import { componentFields, Replicas, ResourceRequirements } from '../schema.js';
 import { imageTag, neverDowngrades, sameSeries, type VersionPolicy, versionField } from '../versions.js';
+import { perconaOperations, STORAGE_PATH } from './mysql-operations.js';
 
 const PXC = CHILD_KINDS.PerconaXtraDBCluster;
+const PVC = RELATED_KINDS.PersistentVolumeClaim;
 
 export const PXC_REPOSITORY = 'percona/percona-xtradb-cluster';
 // Upstream 1.18.0 defaults (deploy/cr.yaml); the reference used a moving `main` tag for dev.
@@ -76,10 +87,20 @@ export const PURGE_FINALIZERS = ['percona.com/delete-pxc-pvc', 'percona.com/dele
 /** Scale down in order before the cluster goes away, whatever the policy (upstream sample default). */
 const ORDERED_DELETE_FINALIZER = 'percona.com/delete-pxc-pods-in-order';
 
+/**
+ * Percona 1.18.0 switches TLS on a live cluster only by pausing every node and patching our CR itself
+ * (tls.go reconcileTLSToggle), and one node runs without TLS or proxy: so 1 ↔ 3 stays refused.
+ */
+const SINGLE_NODE_WHY =
+  'a single node runs without TLS and proxy, and Percona switches TLS only by stopping the whole cluster and ' +
+  'rewriting its custom resource (a cluster moves between odd sizes of 3 or more: 3 ↔ 5)';
+
 export const APP_USER = 'wandb_local';
 export const APP_DATABASE = 'wandb_local';
 
 export const clusterName = (spec: ResolvedMySQL) => `${spec.name}-cluster`;
+const dataVolumes = (spec: ResolvedMySQL) =>
+  range(spec.replicas).map((i) => `datadir-${clusterName(spec)}-pxc-${i}`);
 export const passwordSecretName = (spec: ResolvedMySQL) => `${spec.name}-user-db-password`;
 
 function perconaCluster({ parent, spec }: ComponentContext<ResolvedMySQL>): Child {
@@ -94,6 +115,8 @@ function perconaCluster({ parent, spec }: ComponentContext<ResolvedMySQL>): Chil
     spec: {
       // Set explicitly: Percona patches an empty crVersion, and we own every field we set.
       crVersion: PERCONA_CR_VERSION,
+      // Without it Percona silently keeps the old volume size when storageSize grows (volumes.go).
+      enableVolumeExpansion: true,
       tls: { enabled: !single },
       unsafeFlags: { tls: single, pxcSize: single, proxySize: single },
       upgradeOptions: { apply: 'disabled' },
@@ -307,7 +330,7 @@ export const mysql: Component<ResolvedMySQL, MySQLSpec, Preset, 'mysql'> = {
       resolved: replicas(RULES),
       allowed: (old, now) => `(${now} == 1) == (${old} == 1)`,
       verb: 'may not move between a single node and a cluster',
-      why: 'Percona cannot switch TLS and the proxy on a live cluster (a cluster moves between odd sizes of 3 or more)',
+      why: SINGLE_NODE_WHY,
       unset: `unset or 0 is the size preset (${presetValues(RULES, (p) => String(p.replicas))})`,
       kind: 'number',
     },
@@ -350,7 +373,26 @@ export const mysql: Component<ResolvedMySQL, MySQLSpec, Preset, 'mysql'> = {
       ...namesOfKind('Secret', [`${cluster}-secrets`, `internal-${cluster}`, `${cluster}-mysql-init`]),
     ];
   },
-  relatedRules: () => [],
+  // The node volumes: how far a growth or a scale-out has got (mysql-operations.ts).
+  relatedRules: (spec, namespace) => [
+    {
+      apiVersion: PVC.apiVersion,
+      resource: PVC.resource,
+      namespace,
+      names: dataVolumes(spec),
+    },
+  ],
+  operations: ({ spec, observed, related }) => {
+    const pxc = observed.get(PXC, clusterName(spec));
+    if (!pxc) return [];
+    const volumes = new Map(
+      dataVolumes(spec).flatMap((name) => {
+        const claim = related.get(PVC, name);
+        return claim ? [[name, claim] as const] : [];
+      }),
+    );
+    return perconaOperations({ pxc, volumes, storageSize: spec.storageSize });
+  },
   refusedEdits: ({ spec, observed }) => {
     const pxc = observed.get(PXC, clusterName(spec));
     if (!pxc) return [];
@@ -358,25 +400,15 @@ export const mysql: Component<ResolvedMySQL, MySQLSpec, Preset, 'mysql'> = {
     const observedSize = numberField(pxc, 'spec', 'pxc', 'size');
     if (observedSize !== undefined && (observedSize === 1) !== (spec.replicas === 1)) {
       problems.push(
-        `spec.mysql.replicas cannot change from ${observedSize} to ${spec.replicas}: moving between a single node and a ` +
-          'cluster switches TLS and the proxy, which Percona cannot do on a live cluster',
+        `spec.mysql.replicas cannot change from ${observedSize} to ${spec.replicas}: ${SINGLE_NODE_WHY}`,
       );
     }
-    const observedStorage = stringField(
-      pxc,
-      'spec',
-      'pxc',
-      'volumeSpec',
-      'persistentVolumeClaim',
-      'resources',
-      'requests',
-      'storage',
-    );
+    const observedStorage = stringField(pxc, ...STORAGE_PATH);
     const shrink = storageShrinks(observedStorage, spec.storageSize);
     if (shrink) problems.push(`spec.mysql.storageSize ${shrink}`);
     return problems;
   },
-  dataVolumes: (spec) => range(spec.replicas).map((i) => `datadir-${clusterName(spec)}-pxc-${i}`),
+  dataVolumes,
   retentionPlan: (spec) => {
     const cluster = clusterName(spec);
     return spec.retention === 'purge'

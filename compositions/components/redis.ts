@@ -2,7 +2,7 @@
 // `RedisReplication <name>-replica` watched by a `RedisSentinel <name>`.
 // CRDs: shared/crds/opstree/redis.redis.opstreelabs.in_{redis,redisreplications,redissentinels}.yaml; reference §5.4.
 import { z } from 'zod';
-import { presetField, presetValues, quantities, type RuleOwner, storageSize } from '../admission.js';
+import { neverShrinks, presetField, presetValues, type RuleOwner } from '../admission.js';
 import {
   type AppliedRetention,
   type Component,
@@ -15,7 +15,6 @@ import {
   serviceHost,
   userinfo,
 } from '../component.js';
-import { declareConditions, declareReasons, type Finding, Reasons, staleFinding } from '../conditions.js';
 import { withField } from '../freeze.js';
 import {
   CHILD_KINDS,
@@ -28,10 +27,19 @@ import {
   sameKind,
   stringField,
 } from '../kube.js';
-import { sameQuantity } from '../quantity.js';
+import { storageShrinks } from '../quantity.js';
 import { mergeResources, presetResources } from '../resources.js';
 import { celRules, componentFields, ResourceRequirements } from '../schema.js';
 import { imageTag, neverDowngrades, type VersionPolicy, versionField } from '../versions.js';
+import {
+  CONDITIONS,
+  type ExpectedStatefulSet,
+  RECREATE_ANNOTATION,
+  RECREATE_STRATEGY_ANNOTATION,
+  type RedisWorkload,
+  redisOperations,
+  reportedReady,
+} from './redis-status.js';
 
 const REDIS = CHILD_KINDS.Redis;
 const REPLICATION = CHILD_KINDS.RedisReplication;
@@ -149,6 +157,18 @@ const metadata = (context: ComponentContext<ResolvedRedis>, name: string) => ({
   labels: childLabels(context.parent, 'redis'),
 });
 
+/**
+ * On the CRs with volumes. Opstree 0.22.1 grows the PVCs on any size change but keeps the StatefulSet's
+ * old volume claim template (immutable) unless told to replace the StatefulSet; `orphan` keeps the pods
+ * running through the replacement (internal/k8sutils/statefulset.go). Always set, so a growth is whole
+ * and pods added later get the new size (docs/decisions.md).
+ */
+const RECREATE = { [RECREATE_ANNOTATION]: 'true', [RECREATE_STRATEGY_ANNOTATION]: 'orphan' } as const;
+const serverMetadata = (context: ComponentContext<ResolvedRedis>, name: string) => ({
+  ...metadata(context, name),
+  annotations: { ...RECREATE },
+});
+
 function exporter() {
   return { enabled: true, image: EXPORTER_IMAGE, imagePullPolicy: 'IfNotPresent', port: EXPORTER_PORT };
 }
@@ -178,7 +198,7 @@ function standalone(context: ComponentContext<ResolvedRedis>): Child {
   return {
     apiVersion: REDIS.apiVersion,
     kind: REDIS.kind,
-    metadata: metadata(context, standaloneName(context.spec)),
+    metadata: serverMetadata(context, standaloneName(context.spec)),
     spec: serverSpec(context),
   };
 }
@@ -187,7 +207,7 @@ function replication(context: ComponentContext<ResolvedRedis>): Child {
   return {
     apiVersion: REPLICATION.apiVersion,
     kind: REPLICATION.kind,
-    metadata: metadata(context, replicationName(context.spec)),
+    metadata: serverMetadata(context, replicationName(context.spec)),
     spec: { clusterSize: context.spec.replicas, ...serverSpec(context) },
   };
 }
@@ -226,14 +246,6 @@ function sentinel(context: ComponentContext<ResolvedRedis>): Child {
   };
 }
 
-// ---- readiness -----------------------------------------------------------------------------------------
-
-/** A StatefulSet Opstree creates, and the size it should have. */
-interface ExpectedStatefulSet {
-  readonly name: string;
-  readonly size: number;
-}
-
 function expectedStatefulSets(spec: ResolvedRedis): ExpectedStatefulSet[] {
   return spec.sentinel
     ? [
@@ -241,101 +253,6 @@ function expectedStatefulSets(spec: ResolvedRedis): ExpectedStatefulSet[] {
         { name: sentinelStatefulSetName(spec), size: spec.sentinelReplicas },
       ]
     : [{ name: standaloneName(spec), size: 1 }];
-}
-
-type StatefulSetReading =
-  | { readonly kind: 'missing'; readonly name: string }
-  | { readonly kind: 'stale'; readonly name: string; readonly why: string }
-  | { readonly kind: 'counted'; readonly name: string; readonly ready: number; readonly size: number };
-
-function readStatefulSet(
-  expected: ExpectedStatefulSet,
-  statefulSet: KubeObject | undefined,
-): StatefulSetReading {
-  const { name, size } = expected;
-  if (!statefulSet) return { kind: 'missing', name };
-  const generation = statefulSet.metadata.generation;
-  const observedGeneration = numberField(statefulSet, 'status', 'observedGeneration');
-  if (generation !== undefined && observedGeneration !== generation) {
-    return {
-      kind: 'stale',
-      name,
-      why: `generation ${generation} not yet observed (observedGeneration ${observedGeneration ?? 'unset'})`,
-    };
-  }
-  // Opstree has not yet carried a clusterSize edit over to the StatefulSet.
-  const replicas = numberField(statefulSet, 'spec', 'replicas');
-  if (replicas !== size) {
-    return { kind: 'stale', name, why: `has ${replicas ?? 'no'} replicas, ${size} wanted` };
-  }
-  return { kind: 'counted', name, ready: numberField(statefulSet, 'status', 'readyReplicas') ?? 0, size };
-}
-
-export const CONDITIONS = declareConditions({
-  standaloneCustomResource: 'RedisStandaloneCustomResource',
-  replicationCustomResource: 'RedisReplicationCustomResource',
-  sentinelCustomResource: 'RedisSentinelCustomResource',
-  reportedReady: 'RedisReportedReady',
-  connectionInfo: 'RedisConnectionInfo',
-  hasBeenReady: 'RedisHasBeenReady',
-  credentials: 'RedisCredentials',
-  removal: 'RedisRemoval',
-  version: 'RedisVersion',
-  operation: 'RedisOperation',
-});
-
-/** Besides the shared reasons; `degraded` is the reference's word. */
-const REASONS = declareReasons('StatefulSetMissing', 'NoMaster', 'degraded');
-
-/**
- * `RedisReportedReady`. Opstree's CRs report no readiness (infra-crds §4.4), so it comes from the
- * StatefulSets they own, read through the customize rules: each must have observed its generation,
- * have the wanted size and all pods ready; a replication must also have a master.
- * Reasons follow the reference: `ResourceExists` (all ready, or none ready), `degraded` (some).
- */
-export function reportedReady(
-  spec: ResolvedRedis,
-  statefulSets: ReadonlyMap<string, KubeObject>,
-  replicationCr: KubeObject | undefined,
-): Finding {
-  const type = CONDITIONS.reportedReady;
-  const readings = expectedStatefulSets(spec).map((e) => readStatefulSet(e, statefulSets.get(e.name)));
-
-  const missing = readings.filter((r) => r.kind === 'missing');
-  if (missing.length > 0) {
-    return {
-      type,
-      status: 'False',
-      reason: REASONS.StatefulSetMissing,
-      message: `waiting for Opstree to create StatefulSet ${missing.map((r) => r.name).join(', ')}`,
-      implies: 'Pending',
-    };
-  }
-  const stale = readings.flatMap((r) => (r.kind === 'stale' ? [`StatefulSet ${r.name} ${r.why}`] : []));
-  if (stale.length > 0) {
-    return staleFinding(type, stale.join('; '));
-  }
-  const counted = readings.flatMap((r) => (r.kind === 'counted' ? [r] : []));
-  const counts = counted.map((r) => `StatefulSet ${r.name}: ${r.ready} of ${r.size} pods ready`).join('; ');
-  // A StatefulSet that exists with no ready pod is down, whether it never started or has failed:
-  // Unavailable, as in the reference ("0 running" is False/ResourceExists there).
-  if (counted.some((r) => r.ready === 0)) {
-    return { type, status: 'False', reason: Reasons.ResourceExists, message: counts, implies: 'Unavailable' };
-  }
-  // No master outranks missing replicas: writes fail without one, while a degraded set still serves.
-  if (spec.sentinel && !stringField(replicationCr, 'status', 'masterNode')) {
-    return {
-      type,
-      status: 'False',
-      reason: REASONS.NoMaster,
-      message: `${counts}; RedisReplication ${replicationName(spec)} has no master yet`,
-      implies: 'Pending',
-    };
-  }
-  if (counted.some((r) => r.ready < r.size)) {
-    return { type, status: 'False', reason: REASONS.degraded, message: counts, implies: 'Degraded' };
-  }
-  return { type, status: 'True', reason: Reasons.ResourceExists, message: counts, implies: 'Healthy' };
 }
 
 // ---- refused edits ---------------------------------------------------------------------------------------
@@ -362,17 +279,61 @@ function refusedEdits({ spec, observed }: ComponentContext<ResolvedRedis>): stri
         'delete the replication and its data; keep redis.sentinel.enabled (and size) as they were',
     );
   }
-  // StatefulSet volume claim templates are immutable: Opstree keeps the old template and resizes
-  // existing PVCs only (HandlePVCResizing), so a new size would be half-applied.
+  // Opstree would try to shrink the PVCs and fail every reconcile (HandlePVCResizing compares with !=).
   const server = spec.sentinel ? observedReplication : observedStandalone;
-  const size = server && stringField(server, ...STORAGE_PATH);
-  if (server && size !== undefined && !sameQuantity(size, spec.storageSize)) {
-    problems.push(
-      `spec.redis.storageSize cannot change from ${size} to ${spec.storageSize}: ` +
-        `the volume claim template of ${server.kind} ${server.metadata.name} is fixed`,
-    );
-  }
+  const shrink = storageShrinks(server && stringField(server, ...STORAGE_PATH), spec.storageSize);
+  if (shrink) problems.push(`spec.redis.storageSize ${shrink}`);
   return problems;
+}
+
+// Opstree's PVC template defaults to the CR name: `<cr>-<statefulset>-<ordinal>`.
+const dataVolumes = (spec: ResolvedRedis) =>
+  spec.sentinel
+    ? range(spec.replicas).map((i) => `${replicationName(spec)}-${replicationName(spec)}-${i}`)
+    : [`${standaloneName(spec)}-${standaloneName(spec)}-0`];
+
+/** The observed CRs with what they own, for the operations in flight (redis-status.ts). */
+function workloads({ spec, observed, related }: ComponentContext<ResolvedRedis>): RedisWorkload[] {
+  const statefulSet = (name: string) => related.get(RELATED_KINDS.StatefulSet, name);
+  const volumes = dataVolumes(spec).flatMap((name) => {
+    const claim = related.get(RELATED_KINDS.PersistentVolumeClaim, name);
+    return claim ? [claim] : [];
+  });
+  if (!spec.sentinel) {
+    const cr = observed.get(REDIS, standaloneName(spec));
+    // One pod, never scaled: its pods being created are an installation.
+    return cr
+      ? [{ cr, statefulSet: statefulSet(standaloneName(spec)), size: 1, volumes, hasRun: false }]
+      : [];
+  }
+  const replicationCr = observed.get(REPLICATION, replicationName(spec));
+  const sentinelCr = observed.get(SENTINEL, sentinelName(spec));
+  const hasRun = stringField(replicationCr, 'status', 'masterNode') !== undefined;
+  const size = (cr: KubeObject) => numberField(cr, 'spec', 'clusterSize') ?? 0;
+  return [
+    ...(replicationCr
+      ? [
+          {
+            cr: replicationCr,
+            statefulSet: statefulSet(replicationName(spec)),
+            size: size(replicationCr),
+            volumes,
+            hasRun,
+          },
+        ]
+      : []),
+    ...(sentinelCr
+      ? [
+          {
+            cr: sentinelCr,
+            statefulSet: statefulSet(sentinelStatefulSetName(spec)),
+            size: size(sentinelCr),
+            volumes: [],
+            hasRun,
+          },
+        ]
+      : []),
+  ];
 }
 
 // ---- the component ----------------------------------------------------------------------------------------
@@ -390,14 +351,23 @@ export const redis: Component<ResolvedRedis, RedisSpec, RedisPreset, 'redis'> = 
   },
   // Object.assign onto the fresh common part, not `{ ...common, more }`: on Node 20's V8 each property
   // added after a spread costs about 1 µs, which made these objects a quarter of a sync.
-  resolve: ({ user, preset, common }) =>
-    Object.assign(common, {
+  resolve: ({ user, preset, common, problems }) => {
+    const sentinel = user?.sentinel?.enabled ?? preset.sentinel;
+    // A standalone Redis is one server: a count of servers there cannot be carried out.
+    if (common.enabled && !sentinel && user?.replicas !== undefined) {
+      problems.push(
+        `spec.redis.replicas is ${user.replicas}, but a standalone Redis (redis.sentinel.enabled false) runs one server; ` +
+          'remove it, or choose sentinel mode when the Redis is created',
+      );
+    }
+    return Object.assign(common, {
       replicas: user?.replicas ?? preset.replicas,
-      sentinel: user?.sentinel?.enabled ?? preset.sentinel,
+      sentinel,
       sentinelReplicas: user?.sentinel?.replicas ?? 3,
       masterName: user?.sentinel?.config?.masterName || 'gorilla',
       sentinelResources: mergeResources(user?.sentinel?.config?.resources, preset.sentinelResources),
-    }),
+    });
+  },
   version: VERSION,
   transitions: [
     neverDowngrades('redis'),
@@ -411,16 +381,7 @@ export const redis: Component<ResolvedRedis, RedisSpec, RedisPreset, 'redis'> = 
       unset: `unset is the size preset (${presetValues(RULES, (p) => String(p.sentinel))})`,
       kind: 'bool',
     },
-    {
-      field: 'redis.storageSize',
-      component: 'redis',
-      resolved: storageSize(RULES),
-      allowed: quantities('=='),
-      verb: 'may not change',
-      why: "the volume claim template of Opstree's StatefulSet is fixed",
-      unset: `an unset storageSize is the size preset (${presetValues(RULES, (p) => p.storageSize)})`,
-      kind: 'string',
-    },
+    neverShrinks(RULES),
   ],
   kinds: [
     { ref: REDIS, condition: CONDITIONS.standaloneCustomResource, reported: CONDITIONS.reportedReady },
@@ -444,7 +405,8 @@ export const redis: Component<ResolvedRedis, RedisSpec, RedisPreset, 'redis'> = 
         return found ? [[e.name, found] as const] : [];
       }),
     );
-    return [reportedReady(spec, statefulSets, replicationCr)];
+    const replication = spec.sentinel ? { name: replicationName(spec), cr: replicationCr } : undefined;
+    return [reportedReady(expectedStatefulSets(spec), statefulSets, replication)];
   },
   secrets: {
     sources: (spec) =>
@@ -494,6 +456,7 @@ export const redis: Component<ResolvedRedis, RedisSpec, RedisPreset, 'redis'> = 
       ]),
     ];
   },
+  // The StatefulSets for readiness and operations; the data volumes to follow a growth.
   relatedRules: (spec, namespace) => [
     {
       apiVersion: RELATED_KINDS.StatefulSet.apiVersion,
@@ -501,13 +464,16 @@ export const redis: Component<ResolvedRedis, RedisSpec, RedisPreset, 'redis'> = 
       namespace,
       names: expectedStatefulSets(spec).map((e) => e.name),
     },
+    {
+      apiVersion: RELATED_KINDS.PersistentVolumeClaim.apiVersion,
+      resource: RELATED_KINDS.PersistentVolumeClaim.resource,
+      namespace,
+      names: dataVolumes(spec),
+    },
   ],
+  operations: (context) => redisOperations(workloads(context)),
   refusedEdits,
-  // Opstree's PVC template defaults to the CR name: `<cr>-<statefulset>-<ordinal>`.
-  dataVolumes: (spec) =>
-    spec.sentinel
-      ? range(spec.replicas).map((i) => `${replicationName(spec)}-${replicationName(spec)}-${i}`)
-      : [`${standaloneName(spec)}-${standaloneName(spec)}-0`],
+  dataVolumes,
   retentionPlan: (spec) => ({
     policy: spec.retention,
     volumes:

@@ -1,5 +1,5 @@
 import { CHILD_KINDS } from '../../compositions/kube.js';
-import { clone, deepEqual, keyOf, type Obj } from '../cluster.js';
+import { type Cluster, clone, deepEqual, keyOf, type Obj } from '../cluster.js';
 import {
   count,
   deleteIfPresent,
@@ -7,6 +7,7 @@ import {
   ensureFinalizer,
   hasFinalizer,
   type Json,
+  list,
   type Operator,
   ownerRef,
   PVC,
@@ -14,9 +15,11 @@ import {
   record,
   releaseFinalizer,
   STATEFUL_SET,
+  storageOf,
   text,
   writeStatus,
 } from './operator.js';
+import { growClaim } from './volumes.js';
 
 interface RedisKind {
   readonly ref: { apiVersion: string; kind: string };
@@ -140,6 +143,8 @@ export const opstree = (): Operator => ({
           cluster.create(desired, `${size} replicas`);
           continue;
         }
+        if (storage && resizeClaims(cluster, cr, sts, desired)) continue;
+        if (patchImage(cluster, sts, desired)) continue;
         if (record(sts.spec).replicas !== size || !deepEqual(sts.metadata.labels ?? {}, labels)) {
           cluster.modify(
             keyOf(sts),
@@ -162,3 +167,67 @@ export const opstree = (): Operator => ({
     }
   },
 });
+
+const RECREATE = 'redis.opstreelabs.in/recreate-statefulset';
+const RECREATE_STRATEGY = 'redis.opstreelabs.in/recreate-statefulset-strategy';
+const templateStorage = (statefulSet: Obj) =>
+  storageOf(record(list(record(statefulSet.spec).volumeClaimTemplates)[0]).spec);
+
+/**
+ * Opstree 0.22.1's HandlePVCResizing and patchStatefulSet: when the template's size changes, every
+ * PVC `<template>-<statefulset>-<i>` labelled `app=<statefulset>` gets the new request (a shrink
+ * too, refused by the API server). The StatefulSet keeps its old, immutable template unless the CR
+ * carries `recreate-statefulset: "true"`: then it is deleted and recreated with the new one, here in
+ * one step; with the `orphan` strategy the pods keep running and the new StatefulSet adopts them,
+ * with any other the pods are deleted. Returns whether it took a step.
+ */
+function resizeClaims(cluster: Cluster, cr: Obj, sts: Obj, desired: Obj): boolean {
+  const wanted = templateStorage(desired);
+  const namespace = sts.metadata.namespace ?? '';
+  const claims = cluster
+    .list(PVC.apiVersion, PVC.kind, { namespace, labels: { app: sts.metadata.name } })
+    .filter((c) => c.metadata.name.startsWith(`${cr.metadata.name}-`));
+  const raised = claims.filter((c) => growClaim(cluster, c, wanted, 'opstree'));
+  const annotations = cr.metadata.annotations ?? {};
+  if (templateStorage(sts) === wanted || annotations[RECREATE] !== 'true') return raised.length > 0;
+  const orphan = (annotations[RECREATE_STRATEGY] ?? '').toLowerCase() === 'orphan';
+  cluster.modify(
+    keyOf(sts),
+    (s) => {
+      s.spec = { ...record(s.spec), volumeClaimTemplates: clone(record(desired.spec).volumeClaimTemplates) };
+      return true;
+    },
+    `recreated with volumes of ${wanted} (${orphan ? 'orphan: pods kept' : 'pods deleted'})`,
+  );
+  const recreated = cluster.get(STATEFUL_SET.apiVersion, STATEFUL_SET.kind, namespace, sts.metadata.name);
+  if (recreated && orphan) {
+    // kube-controller-manager's adoption of the running pods, so the new StatefulSet reads them ready.
+    writeStatus(
+      cluster,
+      recreated,
+      { ...record(recreated.status), observedGeneration: recreated.metadata.generation ?? 0 },
+      'running pods adopted',
+    );
+  } else if (recreated) {
+    const { readyReplicas: _gone, availableReplicas: _too, ...rest } = record(recreated.status);
+    writeStatus(cluster, recreated, rest, 'pods deleted with the StatefulSet');
+  }
+  return true;
+}
+
+/** A new image: Opstree patches the StatefulSet's pod template (kube-controller-manager rolls the pods). */
+function patchImage(cluster: Cluster, sts: Obj, desired: Obj): boolean {
+  const imageOf = (o: Obj) =>
+    text(record(list(record(record(record(o.spec).template).spec).containers)[0]).image);
+  const image = imageOf(desired);
+  if (image === undefined || imageOf(sts) === image) return false;
+  cluster.modify(
+    keyOf(sts),
+    (s) => {
+      s.spec = { ...record(s.spec), template: clone(record(desired.spec).template) };
+      return true;
+    },
+    `image ${image}`,
+  );
+  return true;
+}

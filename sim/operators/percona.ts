@@ -1,5 +1,6 @@
 import { CHILD_KINDS } from '../../compositions/kube.js';
-import type { Obj } from '../cluster.js';
+import { parseQuantity } from '../../compositions/quantity.js';
+import { type Cluster, keyOf, type Obj } from '../cluster.js';
 import {
   count,
   deleteIfPresent,
@@ -20,9 +21,9 @@ import {
   text,
   writeStatus,
 } from './operator.js';
+import { growClaim } from './volumes.js';
 
 const PXC = CHILD_KINDS.PerconaXtraDBCluster;
-const PXC_VERSION = '8.0.42-33.1';
 const PERCONA_FINALIZERS = {
   podsInOrder: 'percona.com/delete-pxc-pods-in-order',
   pvc: 'percona.com/delete-pxc-pvc',
@@ -100,9 +101,25 @@ export const percona = (): Operator => ({
           );
         }
       }
+      const claims = range(size).map((i) => `datadir-${name}-pxc-${i}`);
+      const claim = (claimName: string) => cluster.get(PVC.apiVersion, PVC.kind, namespace, claimName);
+      const installed = typeof status.state === 'string';
+      if (
+        installed &&
+        resizeVolumes(
+          cluster,
+          cr,
+          claims.flatMap((c) => claim(c) ?? []),
+          now,
+        )
+      )
+        continue;
+      // A new cluster's StatefulSet creates every node's volume at once here; a scale-out, one node per step.
       const storage = storageOf(record(record(pxc.volumeSpec).persistentVolumeClaim));
-      for (const i of range(size))
-        ensure(cluster, pvc(namespace, `datadir-${name}-pxc-${i}`, storage, { labels }));
+      const missing = claims.filter((c) => !claim(c));
+      for (const claimName of installed ? missing.slice(0, 1) : missing) {
+        ensure(cluster, pvc(namespace, claimName, storage, { labels }));
+      }
 
       const proxy =
         record(spec.proxysql).enabled === true
@@ -112,26 +129,105 @@ export const percona = (): Operator => ({
             : 'pxc';
       const host = `${name}-${proxy}.${namespace}`;
       const generation = cr.metadata.generation ?? 0;
-      if (status.observedGeneration !== generation || typeof status.state !== 'string') {
-        writeStatus(cluster, cr, pxcStatus(cr, 'initializing', host, now), 'state initializing');
+      const nodes = record(status.pxc);
+      const running = text(nodes.image);
+      const wanted = text(pxc.image) ?? '';
+      const ready = count(nodes.ready, 0);
+      if (status.observedGeneration !== generation || !installed) {
+        // A new image restarts every node: status.pxc.ready counts those on the new revision.
+        const stillReady = running !== undefined && running !== wanted ? 0 : Math.min(ready, size);
+        writeStatus(
+          cluster,
+          cr,
+          pxcStatus(cr, { state: 'initializing', ready: stillReady, image: running }, host, now),
+          'state initializing',
+        );
       } else if (status.state === 'initializing') {
-        writeStatus(cluster, cr, pxcStatus(cr, 'ready', host, now), 'state ready');
+        // A cluster that never ran comes up at once; a running one gains a node per step (join or restart).
+        const next = running === undefined ? size : Math.min(ready + 1, size - missing.length + 1, size);
+        const done = next === size;
+        writeStatus(
+          cluster,
+          cr,
+          pxcStatus(
+            cr,
+            { state: done ? 'ready' : 'initializing', ready: next, image: done ? wanted : running },
+            host,
+            now,
+          ),
+          done ? 'state ready' : `${next} of ${size} nodes ready`,
+        );
       }
     }
   },
 });
+
+const RESIZE_ANNOTATION = 'percona.com/pvc-resize-in-progress';
+const GIB = 2 ** 30;
+
+/**
+ * Percona's reconcilePersistentVolumes (volumes.go): the requested size rounded up to whole GiB is
+ * compared with the smallest capacity; without enableVolumeExpansion a larger one is silently kept
+ * out; with it the cluster is annotated, every claim's request raised and the state `initializing`
+ * until each claim reports the size, when the annotation goes. Returns whether it took the step.
+ */
+function resizeVolumes(cluster: Cluster, cr: Obj, claims: Obj[], now: string): boolean {
+  const requested = parseQuantity(
+    storageOf(record(record(record(cr.spec).pxc).volumeSpec).persistentVolumeClaim),
+  );
+  const capacities = claims.map((c) => parseQuantity(text(record(record(c.status).capacity).storage) ?? ''));
+  if (requested === undefined || capacities.some((c) => c === undefined)) return false;
+  const wanted = Math.ceil(requested / GIB) * GIB;
+  const grown = capacities.every((c) => (c ?? 0) >= wanted);
+  const annotations = cr.metadata.annotations ?? {};
+  const status = record(cr.status);
+  if (annotations[RESIZE_ANNOTATION] !== undefined) {
+    if (grown) {
+      cluster.modify(
+        keyOf(cr),
+        (c) => {
+          const { [RESIZE_ANNOTATION]: _done, ...rest } = c.metadata.annotations ?? {};
+          c.metadata.annotations = rest;
+          return true;
+        },
+        'PVC resize completed; StatefulSet recreated with the new template (orphan: pods kept)',
+      );
+    } else {
+      writeStatus(cluster, cr, { ...status, state: 'initializing' }, 'PVC resize in progress');
+    }
+    return true;
+  }
+  if (grown || record(cr.spec).enableVolumeExpansion !== true) return false;
+  cluster.modify(
+    keyOf(cr),
+    (c) => {
+      c.metadata.annotations = { ...(c.metadata.annotations ?? {}), [RESIZE_ANNOTATION]: now };
+      return true;
+    },
+    `resizing PVCs to ${wanted / GIB}Gi`,
+  );
+  for (const claim of claims) growClaim(cluster, claim, `${wanted / GIB}Gi`, 'percona');
+  writeStatus(cluster, cr, { ...status, state: 'initializing' }, 'PVC resize started');
+  return true;
+}
 
 /**
  * The status Percona writes in `state` (reference/infra-crds.md §5.4): the cluster's size and ready
  * counts include the proxies, one condition per state reached (its type is the state), and a
  * section per component (`haproxy`, `backup`, … stay empty when not deployed).
  */
-function pxcStatus(cr: Obj, state: 'initializing' | 'ready', host: string, now: string): Json {
+function pxcStatus(
+  cr: Obj,
+  nodes: { state: 'initializing' | 'ready'; ready: number; image: string | undefined },
+  host: string,
+  now: string,
+): Json {
+  const { state } = nodes;
   const name = cr.metadata.name;
   const spec = record(cr.spec);
   const pxc = record(spec.pxc);
   const proxysql = record(spec.proxysql);
-  const nodes = count(pxc.size, 3);
+  const size = count(pxc.size, 3);
   const proxies = proxysql.enabled === true ? count(proxysql.size, 0) : 0;
   const ready = state === 'ready';
   const selector = (component: string) =>
@@ -144,14 +240,17 @@ function pxcStatus(cr: Obj, state: 'initializing' | 'ready', host: string, now: 
     state,
     host,
     observedGeneration: cr.metadata.generation ?? 0,
-    size: nodes + proxies,
-    ready: ready ? nodes + proxies : 0,
+    size: size + proxies,
+    ready: nodes.ready + (ready ? proxies : 0),
     conditions,
     pxc: {
       status: state,
-      size: nodes,
-      ready: ready ? nodes : 0,
-      ...(ready ? { version: PXC_VERSION, image: text(pxc.image) ?? '' } : {}),
+      size,
+      ready: nodes.ready,
+      // What runs: written once the nodes have been ready, and kept while a new image rolls.
+      ...(nodes.image !== undefined
+        ? { version: nodes.image.split(':').at(-1) ?? '', image: nodes.image }
+        : {}),
       labelSelectorPath: selector('pxc'),
     },
     ...(proxysql.enabled === true

@@ -296,10 +296,16 @@ describe('redis', () => {
       expect(redis.observe(contextFor(redis, DEV, { related: [] }))).toEqual([]);
     });
 
-    test('related rules → the StatefulSets by name, in the parent namespace', () => {
+    test('related rules → the StatefulSets and data volumes by name, in the parent namespace', () => {
       const dev = contextFor(redis, DEV, { parent: { namespace: 'team-a' } });
       expect(redis.relatedRules(dev.spec, dev.parent.namespace)).toEqual([
         { apiVersion: 'apps/v1', resource: 'statefulsets', namespace: 'team-a', names: ['wandb-redis'] },
+        {
+          apiVersion: 'v1',
+          resource: 'persistentvolumeclaims',
+          namespace: 'team-a',
+          names: ['wandb-redis-wandb-redis-0'],
+        },
       ]);
       const small = contextFor(redis, SMALL, { parent: { namespace: 'team-b' } });
       expect(redis.relatedRules(small.spec, small.parent.namespace)).toEqual([
@@ -308,6 +314,12 @@ describe('redis', () => {
           resource: 'statefulsets',
           namespace: 'team-b',
           names: ['wandb-redis-replica', 'wandb-redis-sentinel'],
+        },
+        {
+          apiVersion: 'v1',
+          resource: 'persistentvolumeclaims',
+          namespace: 'team-b',
+          names: [0, 1, 2].map((i) => `wandb-redis-replica-wandb-redis-replica-${i}`),
         },
       ]);
     });
@@ -416,16 +428,15 @@ describe('redis', () => {
       ]);
     });
 
-    test('storage size changed → refused; same size in other units → accepted', () => {
+    test('storage shrunk → refused; grown, or the same size in other units → accepted', () => {
       const children = observedChildren({ redis: { enabled: true, storageSize: '1Gi' } });
-      expect(
-        redis.refusedEdits(contextFor(redis, { redis: { enabled: true, storageSize: '2Gi' } }, { children })),
-      ).toEqual([expect.stringContaining('spec.redis.storageSize cannot change from 1Gi to 2Gi')]);
-      expect(
-        redis.refusedEdits(
-          contextFor(redis, { redis: { enabled: true, storageSize: '1024Mi' } }, { children }),
-        ),
-      ).toEqual([]);
+      const refused = (storageSize: string) =>
+        redis.refusedEdits(contextFor(redis, { redis: { enabled: true, storageSize } }, { children }));
+      expect(refused('512Mi')).toEqual([
+        expect.stringContaining('spec.redis.storageSize cannot shrink from 1Gi to 512Mi'),
+      ]);
+      expect(refused('2Gi')).toEqual([]);
+      expect(refused('1024Mi')).toEqual([]);
     });
 
     test('replication scaled → accepted (Opstree scales the StatefulSet)', () => {
