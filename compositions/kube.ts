@@ -87,6 +87,7 @@ export const RELATED_KINDS = {
   StatefulSet: kind('apps/v1', 'StatefulSet', 'statefulsets'),
   Secret: kind('v1', 'Secret', 'secrets'),
   PersistentVolumeClaim: kind('v1', 'PersistentVolumeClaim', 'persistentvolumeclaims'),
+  Pod: kind('v1', 'Pod', 'pods'),
   WeightsAndBiases: kind('apps.wandb.com/v2', 'WeightsAndBiases', 'weightsandbiases'),
 } as const;
 

@@ -55,6 +55,7 @@ export const kindsOf = (registry: readonly Component[] = COMPONENTS): KindInfo[]
   info(RELATED_KINDS.Secret, false, false),
   info({ apiVersion: 'v1', kind: 'ConfigMap', resource: 'configmaps' }, false, false),
   info(RELATED_KINDS.PersistentVolumeClaim, false),
+  info(RELATED_KINDS.Pod, false),
 ];
 
 /** The kinds with the default registry. */

@@ -354,7 +354,10 @@ describe('sync scenarios say what their names claim', () => {
       'invalid-spec-foreign-namespace',
       'spec.mysql.namespace "databases" differs from the parent\'s namespace "wandb"',
     ],
-    ['invalid-spec-kafka-scale', 'spec.kafka.replicas cannot change from 1 to 3'],
+    [
+      'invalid-spec-kafka-scale',
+      'spec.kafka.replicas cannot go from 5 to 3: removing brokers needs Cruise Control',
+    ],
   ])(
     '%s: InvalidSpec, and every observed child frozen to what was last applied',
     async (scenario, problem) => {
@@ -642,13 +645,15 @@ test('customize/small-all-enabled: by name where possible, always in the parent 
   ]);
   expect(names('statefulsets')).toEqual(['wandb-redis-replica', 'wandb-redis-sentinel']);
   // MySQL's and Redis's (their capacity and count tell a growth and a scale-out), Kafka's (retained
-  // volumes make a paused Kafka), MinIO's (they keep lost root credentials from being generated again;
-  // their capacity tells a growth) and ClickHouse's servers' (their capacity tells a growth),
-  // 3 + 3 + 3 + 3 servers × 4 + 3.
+  // volumes make a paused Kafka; the broker pool's possible IDs follow the controllers', so 1 and 2 of
+  // 3 nodes), MinIO's (they keep lost root credentials from being generated again; their capacity
+  // tells a growth) and ClickHouse's servers' (their capacity tells a growth),
+  // 3 + 3 + 3 + 2 + 3 servers × 4 + 3.
   expect(names('persistentvolumeclaims')).toEqual([
     ...[0, 1, 2].map((n) => `datadir-wandb-mysql-cluster-pxc-${n}`),
     ...[0, 1, 2].map((n) => `wandb-redis-replica-wandb-redis-replica-${n}`),
     ...[0, 1, 2].map((n) => `data-0-wandb-kafka-wandb-kafka-node-pool-${n}`),
+    ...[1, 2].map((n) => `data-0-wandb-kafka-wandb-kafka-brokers-${n}`),
     ...[0, 1, 2].flatMap((server) => [0, 1, 2, 3].map((v) => `${v}-wandb-minio-wandb-minio-pool-${server}`)),
     ...[0, 1, 2].map((n) => `wandb-ch-voltempl-chi-wandb-ch-install-wandb-ch-0-${n}-0`),
   ]);
@@ -678,9 +683,9 @@ test('secrets-customize/small-all-enabled: the operator resources and retained v
       'kafkas: 1',
       'tenants: 1',
       'clickhouseinstallations: 1',
-      // Every component's volumes, which own its version record: 3 MySQL, 3 Redis, 3 Kafka, 3 MinIO
-      // servers × 4, 3 ClickHouse and 3 Keeper.
-      'persistentvolumeclaims: 27',
+      // Every component's volumes, which own its version record: 3 MySQL, 3 Redis, 3 + 2 Kafka (the
+      // broker pool's possible names), 3 MinIO servers × 4, 3 ClickHouse and 3 Keeper.
+      'persistentvolumeclaims: 29',
       // 5 credential or record Secrets, 5 version records.
       'secrets: 10',
     ]),

@@ -1,7 +1,7 @@
 // Kafka's slice of the parent spec: its schema, presets, resolution, names and admission rules (kept
 // apart from kafka.ts, which builds the Strimzi objects, to keep both files readable).
 import { z } from 'zod';
-import { neverShrinks, presetValues, type RuleOwner, replicas } from '../admission.js';
+import { neverShrinks, presetValues, type RuleOwner, replicas, type Side } from '../admission.js';
 import type { Component, Preset, ResolvedCommon } from '../component.js';
 import { CHILD_KINDS, stringField } from '../kube.js';
 import { presetResources } from '../resources.js';
@@ -50,10 +50,20 @@ export const KafkaSpec = z.strictObject({
       "Addition. The KRaft metadata level (e.g. 4.1-IV0), the second step of an upgrade: raise it once the brokers run the new version. Unset keeps the running cluster's level (a new cluster: the version's first level, e.g. 4.1-IV0). It may not exceed the version's series nor go down.",
     ),
   replicas: Replicas.optional().describe(
-    'Number of Kafka nodes. Never shrinks (refused at admission). Growth is admitted, but the hooks refuse any ' +
-      'change of a running Kafka (InvalidSpec) until they add broker-only nodes: its one pool holds the KRaft ' +
-      'controllers, which Strimzi 0.49 cannot scale.',
+    'Number of Kafka nodes. The pool holding the KRaft controllers keeps the size it was created with (the size ' +
+      "preset's, or fewer: Strimzi 0.49 runs a static quorum); nodes above it are brokers in a broker-only pool. " +
+      'Brokers may be removed only through Cruise Control (rebalance.enabled), never below the controller pool.',
   ),
+  rebalance: z
+    .strictObject({
+      enabled: z
+        .boolean()
+        .describe(
+          "Addition. Runs Cruise Control with Strimzi's auto-rebalance: partitions move onto added brokers, and off " +
+            'brokers before they are removed. Needs at least 2 nodes.',
+        ),
+    })
+    .optional(),
   config: z
     .strictObject({
       resources: ResourceRequirements.optional(),
@@ -90,6 +100,13 @@ export interface ResolvedKafka extends ResolvedCommon {
   readonly replication: Replication;
   /** The user's metadataVersion; the Kafka child keeps its running one when unset (kafka.ts). */
   readonly metadataVersion: string | undefined;
+  /**
+   * The size of the pool that holds the controllers when it is created: the preset's, or `replicas` when
+   * fewer. A running pool keeps its own size (kafka.ts `controllerPoolSize`).
+   */
+  readonly controllers: number;
+  /** Cruise Control with auto-rebalance on added and removed brokers. */
+  readonly rebalance: boolean;
 }
 
 export interface KafkaPreset extends Preset {
@@ -124,6 +141,8 @@ const PRESETS: Readonly<Record<'dev' | 'small', KafkaPreset>> = {
   },
 };
 const RULES: RuleOwner = { name: 'kafka', presets: PRESETS };
+/** `kafka.rebalance.enabled` on one side of an update, as CEL. */
+const REBALANCING = (side: Side) => `${side}.?spec.?kafka.?rebalance.?enabled.orValue(false)`;
 
 /** Everything of the Kafka component that is about its spec, spread into `kafka`. */
 export const KAFKA_SLICE: Pick<
@@ -148,7 +167,13 @@ export const KAFKA_SLICE: Pick<
       transactionStateRF: own?.transactionStateRF || preset.replication.transactionStateRF,
       transactionStateISR: own?.transactionStateISR || preset.replication.transactionStateISR,
     };
+    const rebalance = user?.rebalance?.enabled === true;
     if (common.enabled) {
+      if (rebalance && common.replicas < 2) {
+        problems.push(
+          `spec.kafka.rebalance.enabled needs at least 2 Kafka nodes (kafka.replicas is ${common.replicas}): Cruise Control refuses a single broker`,
+        );
+      }
       for (const [key, value] of Object.entries(replication)) {
         if (value > common.replicas) {
           problems.push(
@@ -158,7 +183,12 @@ export const KAFKA_SLICE: Pick<
         }
       }
     }
-    return Object.assign(common, { replication, metadataVersion: user?.metadataVersion });
+    return Object.assign(common, {
+      replication,
+      metadataVersion: user?.metadataVersion,
+      controllers: Math.min(common.replicas, preset.replicas),
+      rebalance,
+    });
   },
   version: KAFKA_VERSION_POLICY,
   transitions: [
@@ -168,9 +198,9 @@ export const KAFKA_SLICE: Pick<
       field: 'kafka.replicas',
       component: 'kafka',
       resolved: replicas(RULES),
-      allowed: (old, now) => `${now} >= ${old}`,
+      allowed: (old, now) => `${now} >= ${old} || (${REBALANCING('oldSelf')} && ${REBALANCING('self')})`,
       verb: 'may not shrink',
-      why: "removing brokers needs Strimzi's broker removal path, which the hooks do not offer, and a KRaft controller quorum cannot shrink",
+      why: 'removing brokers needs Cruise Control to move their partitions away first: enable kafka.rebalance, and keep it on while they go',
       unset: `unset or 0 is the size preset (${presetValues(RULES, (p) => String(p.replicas))})`,
       kind: 'number',
     },

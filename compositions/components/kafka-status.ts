@@ -66,14 +66,20 @@ const detailOf = (condition: StrimziCondition): string =>
  * the Kafka) and the pool runs the replicas it asks for (infra-crds §1.5, §7). What the Kafka reports
  * and what freshness says are judged apart and the worse one wins, so a worse report never reads better.
  */
-export function reportedReady(kafka: KubeObject, pool: KubeObject | undefined, poolName: string): Finding {
+/** A pool the Kafka is made of, observed or not yet. */
+export interface PoolOf {
+  readonly name: string;
+  readonly observed: KubeObject | undefined;
+}
+
+export function reportedReady(kafka: KubeObject, pools: readonly PoolOf[]): Finding {
   const who = `Kafka ${kafka.metadata.name}`;
   const status = kafka.status;
   if (status === null || typeof status !== 'object' || Object.keys(status).length === 0) {
     return notReported(CONDITIONS.reportedReady, who);
   }
   const reported = reportedByKafka(kafka, who);
-  const freshness = freshnessOf(kafka, pool, poolName);
+  const freshness = freshnessOf(kafka, pools);
   if (!freshness) return reported;
   const worst = worstState([reported.implies, freshness.implies]);
   return worst === reported.implies && reported.status !== 'True' ? reported : freshness;
@@ -130,10 +136,21 @@ function reportedByKafka(kafka: KubeObject, who: string): Finding {
 }
 
 /** Why what the Kafka reports may not describe the current spec yet, or undefined when it does. */
-function freshnessOf(kafka: KubeObject, pool: KubeObject | undefined, poolName: string): Finding | undefined {
+function freshnessOf(kafka: KubeObject, pools: readonly PoolOf[]): Finding | undefined {
   const type = CONDITIONS.reportedReady;
-  const stale = staleGeneration(kafka) ?? (pool && staleGeneration(pool));
+  const stale =
+    staleGeneration(kafka) ??
+    pools.map(({ observed }) => observed && staleGeneration(observed)).find((s) => s !== undefined);
   if (stale) return staleFinding(type, stale);
+  for (const { name, observed } of pools) {
+    const pending = poolPending(observed, name);
+    if (pending) return pending;
+  }
+  return undefined;
+}
+
+function poolPending(pool: KubeObject | undefined, poolName: string): Finding | undefined {
+  const type = CONDITIONS.reportedReady;
   if (!pool) {
     return {
       type,

@@ -1,5 +1,6 @@
-// Kafka through Strimzi 0.49 in KRaft mode: a `Kafka` `<name>` and one combined broker+controller
-// `KafkaNodePool` `<name>-node-pool`. CRDs: shared/crds/strimzi/040-Crd-kafka.yaml and
+// Kafka through Strimzi 0.49 in KRaft mode: a `Kafka` `<name>`, the combined broker+controller
+// `KafkaNodePool` `<name>-node-pool` (the static KRaft quorum: its size never changes) and, for nodes
+// above it, the broker-only `KafkaNodePool` `<name>-brokers`. CRDs: shared/crds/strimzi/040-Crd-kafka.yaml and
 // 045-Crd-kafkanodepool.yaml (`kafka.strimzi.io/v1`); reference §5.1.
 import {
   type AppliedRetention,
@@ -28,6 +29,7 @@ import {
 import type { RetentionMode } from '../presets.js';
 import { storageShrinks } from '../quantity.js';
 import { compareVersions, seriesOf } from '../versions.js';
+import { kafkaOperations } from './kafka-operations.js';
 import { KAFKA_SLICE, type KafkaPreset, type KafkaSpec, type ResolvedKafka } from './kafka-spec.js';
 import { CONDITIONS, REASONS, reportedReady } from './kafka-status.js';
 
@@ -72,13 +74,32 @@ const firstMetadataLevel = (version: string): string => `${seriesOf(version)}-IV
 const DATA_VOLUME_ID = 0;
 
 export const kafkaName = (spec: ResolvedKafka): string => spec.name;
+/** The pool holding the KRaft controllers (and brokers), as the reference named it. */
 export const nodePoolName = (spec: ResolvedKafka): string => `${spec.name}-node-pool`;
+/** The broker-only pool for nodes above the controller pool's size. */
+export const brokerPoolName = (spec: ResolvedKafka): string => `${spec.name}-brokers`;
 /** Written by the DecoratorController: the KRaft cluster ID, kept alive by the retained PVCs. */
 export const clusterIdSecretName = (spec: ResolvedKafka): string => `${spec.name}-cluster-id`;
-export const dataVolumeNames = (spec: ResolvedKafka): string[] =>
-  range(spec.replicas).map(
-    (node) => `data-${DATA_VOLUME_ID}-${kafkaName(spec)}-${nodePoolName(spec)}-${node}`,
-  );
+const poolVolumeNames = (spec: ResolvedKafka, pool: string, nodes: readonly number[]): string[] =>
+  nodes.map((node) => `data-${DATA_VOLUME_ID}-${kafkaName(spec)}-${pool}-${node}`);
+/**
+ * Every PVC name the pools may have: node IDs stay below `replicas`, and broker IDs start after the
+ * controller pool's (at least node 0; `NEXT_NODE_IDS`), so the list is exact or a superset.
+ */
+export const dataVolumeNames = (spec: ResolvedKafka): string[] => [
+  ...poolVolumeNames(spec, nodePoolName(spec), range(spec.replicas)),
+  ...poolVolumeNames(spec, brokerPoolName(spec), range(spec.replicas).slice(1)),
+];
+/** Strimzi's annotation choosing a new pool's node IDs (its NodeIdAssignor), e.g. `[3-999]`. */
+export const NEXT_NODE_IDS = 'strimzi.io/next-node-ids';
+/** Node IDs of up to three digits keep pod names legal (`naming`). */
+const MAX_NODE_ID = 999;
+
+/** The labels Strimzi gives the pods of every pool of the Kafka (and no other pod). */
+export const nodePodLabels = (spec: ResolvedKafka): Record<string, string> => ({
+  'strimzi.io/cluster': kafkaName(spec),
+  'strimzi.io/name': `${kafkaName(spec)}-kafka`,
+});
 
 export const PAUSE_ANNOTATION = 'strimzi.io/pause-reconciliation';
 
@@ -176,21 +197,70 @@ function kafkaCluster(context: ComponentContext<ResolvedKafka>): Child {
       },
       // Both operators watch the Kafka's own namespace when watchedNamespace is unset.
       entityOperator: { topicOperator: {}, userOperator: {} },
+      // Strimzi runs the rebalance itself on added brokers, and before it removes any (§1.3).
+      ...(spec.rebalance
+        ? { cruiseControl: { autoRebalance: AUTO_REBALANCE_MODES.map((mode) => ({ mode })) } }
+        : {}),
     },
   };
 }
 
-function nodePool({ parent, spec }: ComponentContext<ResolvedKafka>): Child {
+const AUTO_REBALANCE_MODES = ['add-brokers', 'remove-brokers'] as const;
+
+/** Whether the observed Kafka runs Cruise Control's auto-rebalance on removed brokers. */
+export function rebalancesOnScaleDown(cluster: KubeObject | undefined): boolean {
+  const modes = field(cluster, 'spec', 'cruiseControl', 'autoRebalance');
+  return Array.isArray(modes) && modes.some((m) => field(m, 'mode') === 'remove-brokers');
+}
+
+/**
+ * The controller pool's size: a running pool's own (Strimzi's static quorum: never changed by us), a
+ * pool re-created over retained volumes takes as many nodes as the quorum they hold, else the preset's.
+ */
+export function controllerPoolSize({ spec, observed, related }: ComponentContext<ResolvedKafka>): number {
+  const running = numberField(observed.get(NODE_POOL, nodePoolName(spec)), 'spec', 'replicas');
+  if (running !== undefined) return running;
+  const retained = poolVolumeNames(spec, nodePoolName(spec), range(spec.replicas)).filter((name) =>
+    related.has(RELATED_KINDS.PersistentVolumeClaim, name),
+  ).length;
+  return retained > 0 ? retained : spec.controllers;
+}
+
+/** The pools: the controller pool at its fixed size, the broker pool with the rest (kept once it exists). */
+function nodePools(context: ComponentContext<ResolvedKafka>): Child[] {
+  const { spec, observed } = context;
+  const controllers = controllerPoolSize(context);
+  const brokers = Math.max(0, spec.replicas - controllers);
+  const pools = [nodePool(context, nodePoolName(spec), controllers, ['broker', 'controller'])];
+  // Never omitted once it exists: an omitted pool is deleted with its brokers. Empty, it holds none.
+  if (brokers > 0 || observed.has(NODE_POOL, brokerPoolName(spec))) {
+    pools.push(
+      nodePool(context, brokerPoolName(spec), brokers, ['broker'], {
+        [NEXT_NODE_IDS]: `[${controllers}-${MAX_NODE_ID}]`,
+      }),
+    );
+  }
+  return pools;
+}
+
+function nodePool(
+  { parent, spec }: ComponentContext<ResolvedKafka>,
+  name: string,
+  replicas: number,
+  roles: readonly string[],
+  annotations?: Record<string, string>,
+): Child {
   return {
     apiVersion: NODE_POOL.apiVersion,
     kind: NODE_POOL.kind,
     metadata: {
-      name: nodePoolName(spec),
+      name,
       labels: { ...childLabels(parent, 'kafka'), 'strimzi.io/cluster': kafkaName(spec) },
+      ...(annotations ? { annotations } : {}),
     },
     spec: {
-      replicas: spec.replicas,
-      roles: ['broker', 'controller'],
+      replicas,
+      roles: [...roles],
       storage: {
         type: 'jbod',
         volumes: [
@@ -208,14 +278,14 @@ function nodePool({ parent, spec }: ComponentContext<ResolvedKafka>): Child {
   };
 }
 
-interface StorageVolume {
+export interface StorageVolume {
   readonly id?: unknown;
   readonly size?: unknown;
   readonly deleteClaim?: unknown;
 }
 
 /** The pool's volumes: the jbod list, or the single `persistent-claim` storage itself. */
-function poolVolumes(pool: KubeObject): StorageVolume[] {
+export function poolVolumes(pool: KubeObject): StorageVolume[] {
   const storage = field(pool, 'spec', 'storage');
   if (storage === null || typeof storage !== 'object') return [];
   const volumes = (storage as { type?: unknown; volumes?: unknown }).volumes;
@@ -234,16 +304,23 @@ export const kafka: Component<ResolvedKafka, KafkaSpec, KafkaPreset, 'kafka'> = 
   ],
   conditions: CONDITIONS,
   select: (spec) => spec.kafka,
-  desired: (context) => [kafkaCluster(context), nodePool(context)],
+  desired: (context) => [kafkaCluster(context), ...nodePools(context)],
   observe: (context) => {
     const { spec, observed } = context;
     const retained = retainedVolumes(context);
     const findings = retained.paused ? [retainedVolumesFinding(context, retained)] : [];
     const cluster = observed.get(KAFKA, kafkaName(spec));
     if (!cluster) return findings;
+    const pools = [nodePoolName(spec), brokerPoolName(spec)].map((name) => ({
+      name,
+      observed: observed.get(NODE_POOL, name),
+    }));
     return [
       ...findings,
-      reportedReady(cluster, observed.get(NODE_POOL, nodePoolName(spec)), nodePoolName(spec)),
+      reportedReady(
+        cluster,
+        pools.filter((p, i) => i === 0 || p.observed),
+      ),
     ];
   },
   secrets: {
@@ -270,9 +347,10 @@ export const kafka: Component<ResolvedKafka, KafkaSpec, KafkaPreset, 'kafka'> = 
     recordNames: (spec) => [clusterIdSecretName(spec)],
   },
   // The recorded cluster ID must outlive the parent with the volumes that carry it.
+  // By Strimzi's labels: exactly the data volumes of every pool, whichever node IDs they have.
   dataNeedsSecrets: {
     deleteVolumes: (spec, namespace) =>
-      `kubectl delete pvc -n ${namespace} ${dataVolumeNames(spec).join(' ')}`,
+      `kubectl delete pvc -n ${namespace} -l strimzi.io/cluster=${kafkaName(spec)},strimzi.io/name=${kafkaName(spec)}-kafka`,
   },
   // infra-crds §1.6: the bootstrap and brokers Services and the CA Secrets; the pool's pods come from
   // the StrimziPodSet `<kafka>-<pool>`.
@@ -280,8 +358,8 @@ export const kafka: Component<ResolvedKafka, KafkaSpec, KafkaPreset, 'kafka'> = 
     const name = kafkaName(spec);
     return [
       ...namesOfKind(KAFKA.kind, [name]),
-      ...namesOfKind(NODE_POOL.kind, [nodePoolName(spec)]),
-      ...namesOfKind('StrimziPodSet', [`${name}-${nodePoolName(spec)}`]),
+      ...namesOfKind(NODE_POOL.kind, [nodePoolName(spec), brokerPoolName(spec)]),
+      ...namesOfKind('StrimziPodSet', [`${name}-${nodePoolName(spec)}`, `${name}-${brokerPoolName(spec)}`]),
       ...namesOfKind('Service', [`${name}-kafka-bootstrap`, `${name}-kafka-brokers`]),
       ...namesOfKind('Secret', [
         clusterIdSecretName(spec),
@@ -291,8 +369,15 @@ export const kafka: Component<ResolvedKafka, KafkaSpec, KafkaPreset, 'kafka'> = 
       ]),
     ];
   },
-  // Retained volumes and the recorded cluster ID, to create a Kafka over them paused.
+  // Retained volumes and the recorded cluster ID, to create a Kafka over them paused; the volumes'
+  // capacity and the nodes' pods, to follow a resize and a scaling (kafka-operations.ts).
   relatedRules: (spec, namespace) => [
+    {
+      apiVersion: RELATED_KINDS.Pod.apiVersion,
+      resource: RELATED_KINDS.Pod.resource,
+      namespace,
+      labelSelector: { matchLabels: nodePodLabels(spec) },
+    },
     {
       apiVersion: RELATED_KINDS.PersistentVolumeClaim.apiVersion,
       resource: RELATED_KINDS.PersistentVolumeClaim.resource,
@@ -306,39 +391,42 @@ export const kafka: Component<ResolvedKafka, KafkaSpec, KafkaPreset, 'kafka'> = 
       names: [clusterIdSecretName(spec)],
     },
   ],
-  refusedEdits: (context) => {
-    const { spec, observed } = context;
-    const problems = metadataRefusals(context);
-    const pool = observed.get(NODE_POOL, nodePoolName(spec));
-    if (!pool) return problems;
-    const observedReplicas = numberField(pool, 'spec', 'replicas');
-    if (observedReplicas !== undefined && observedReplicas !== spec.replicas) {
-      problems.push(
-        `spec.kafka.replicas cannot change from ${observedReplicas} to ${spec.replicas}: Strimzi 0.49 cannot scale a ` +
-          "KRaft controller quorum; the combined pool's replicas are fixed",
-      );
-    }
-    const dataVolume = poolVolumes(pool).find((v) => (v.id ?? DATA_VOLUME_ID) === DATA_VOLUME_ID);
-    const shrink = storageShrinks(
-      typeof dataVolume?.size === 'string' ? dataVolume.size : undefined,
-      spec.storageSize,
-    );
-    if (shrink) problems.push(`spec.kafka.storageSize ${shrink}`);
-    return problems;
+  refusedEdits: (context) => [
+    ...metadataRefusals(context),
+    ...scalingRefusals(context),
+    ...storageRefusals(context),
+  ],
+  operations: (context) => {
+    const { spec, observed, related } = context;
+    const cluster = observed.get(KAFKA, kafkaName(spec));
+    if (!cluster) return [];
+    const pools = [nodePoolName(spec), brokerPoolName(spec)].flatMap((name) => {
+      const pool = observed.get(NODE_POOL, name);
+      if (!pool) return [];
+      const size = poolVolumes(pool).find((v) => (v.id ?? DATA_VOLUME_ID) === DATA_VOLUME_ID)?.size;
+      const volumePrefix = poolVolumeNames(spec, name, [0])[0]?.slice(0, -1) ?? '';
+      return [{ pool, size: typeof size === 'string' ? size : undefined, volumePrefix }];
+    });
+    return kafkaOperations({
+      cluster,
+      pools,
+      volumes: related.ofKind(RELATED_KINDS.PersistentVolumeClaim),
+      pods: related.ofKind(RELATED_KINDS.Pod),
+    });
   },
   dataVolumes: dataVolumeNames,
   retentionPlan: (spec) =>
     spec.retention === 'retain'
       ? {
           policy: 'retain',
-          volumes: `kept: KafkaNodePool ${nodePoolName(spec)} has deleteClaim: false, so Strimzi leaves the PVCs`,
+          volumes: `kept: KafkaNodePool ${nodePoolName(spec)} (and ${brokerPoolName(spec)}, once brokers were added) has deleteClaim: false, so Strimzi leaves the PVCs`,
           credentials:
             `the cluster ID stays in Secret ${clusterIdSecretName(spec)}, owned by those PVCs; a new parent creates ` +
             'the Kafka paused and status shows the one command that restores the ID',
         }
       : {
           policy: 'purge',
-          volumes: `deleted: KafkaNodePool ${nodePoolName(spec)} has deleteClaim: true, so Strimzi's PVCs go with the pool`,
+          volumes: `deleted: KafkaNodePool ${nodePoolName(spec)} (and ${brokerPoolName(spec)}, once brokers were added) has deleteClaim: true, so Strimzi's PVCs go with the pool`,
           credentials: `Secret ${clusterIdSecretName(spec)} is owned by the PVCs and goes with them`,
         },
   knobsInEffect: (context, object) => {
@@ -361,6 +449,45 @@ export const kafka: Component<ResolvedKafka, KafkaSpec, KafkaPreset, 'kafka'> = 
     return pool && pausedPool(context, pool) ? [pausedRemovalFinding(context)] : [];
   },
 };
+
+/**
+ * Scalings Strimzi would break or revert: the controller pool's size is fixed (a static KRaft quorum;
+ * Strimzi does not refuse it, we are the only guard), and brokers are removed only through Cruise
+ * Control's auto-rebalance, which empties them first (never `strimzi.io/skip-broker-scaledown-check`).
+ */
+function scalingRefusals(context: ComponentContext<ResolvedKafka>): string[] {
+  const { spec, observed } = context;
+  const controllers = numberField(observed.get(NODE_POOL, nodePoolName(spec)), 'spec', 'replicas');
+  if (controllers !== undefined && spec.replicas < controllers) {
+    return [
+      `spec.kafka.replicas ${spec.replicas} is below the ${controllers} nodes of KafkaNodePool ${nodePoolName(spec)}, which ` +
+        'holds the KRaft controllers: Strimzi 0.49 runs a static quorum, so that pool keeps the size it was created with',
+    ];
+  }
+  const brokers = numberField(observed.get(NODE_POOL, brokerPoolName(spec)), 'spec', 'replicas');
+  const wanted = spec.replicas - (controllers ?? spec.replicas);
+  if (brokers === undefined || wanted >= brokers) return [];
+  if (spec.rebalance && rebalancesOnScaleDown(observed.get(KAFKA, kafkaName(spec)))) return [];
+  return [
+    `spec.kafka.replicas cannot go from ${(controllers ?? 0) + brokers} to ${spec.replicas}: removing brokers needs Cruise ` +
+      'Control to move their partitions away first (Strimzi reverts it otherwise); set kafka.rebalance.enabled, wait until the Kafka runs it, then scale down',
+  ];
+}
+
+/** A shrink of any pool's data volume: Strimzi would ignore that pool's whole storage edit. */
+function storageRefusals({ spec, observed }: ComponentContext<ResolvedKafka>): string[] {
+  const shrinks = [nodePoolName(spec), brokerPoolName(spec)].flatMap((name) => {
+    const pool = observed.get(NODE_POOL, name);
+    const dataVolume = pool && poolVolumes(pool).find((v) => (v.id ?? DATA_VOLUME_ID) === DATA_VOLUME_ID);
+    const shrink = storageShrinks(
+      typeof dataVolume?.size === 'string' ? dataVolume.size : undefined,
+      spec.storageSize,
+    );
+    return shrink ? [`spec.kafka.storageSize ${shrink}`] : [];
+  });
+  // Both pools carry the same size: one sentence says it.
+  return shrinks.slice(0, 1);
+}
 
 /** What the pool's volumes do when it goes: `deleteClaim` on each persistent volume. */
 function appliedRetention(object: KubeObject): AppliedRetention {

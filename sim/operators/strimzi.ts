@@ -1,5 +1,6 @@
-import { CHILD_KINDS } from '../../compositions/kube.js';
-import { deepEqual, keyOf, type Obj } from '../cluster.js';
+import { CHILD_KINDS, RELATED_KINDS } from '../../compositions/kube.js';
+import { parseQuantity } from '../../compositions/quantity.js';
+import { type Cluster, deepEqual, keyOf, type Obj } from '../cluster.js';
 import {
   count,
   deleting,
@@ -13,9 +14,14 @@ import {
   pvc,
   range,
   record,
+  STORAGE_CLASS,
+  storageOf,
   text,
   writeStatus,
 } from './operator.js';
+import { growClaim } from './volumes.js';
+
+const POD = RELATED_KINDS.Pod;
 
 const KAFKA = CHILD_KINDS.Kafka;
 const NODE_POOL = CHILD_KINDS.KafkaNodePool;
@@ -94,7 +100,61 @@ export interface StrimziMemory {
   readonly formattedClusterIds: Map<string, string>;
 }
 
-export const strimzi = (memory: StrimziMemory = { formattedClusterIds: new Map() }): Operator => ({
+/**
+ * The StorageClasses whose `allowVolumeExpansion` is true. The simulator's one class is taken to allow
+ * it (real local-path does not); a test passes `[]` to see Strimzi refuse a growth.
+ */
+export interface StrimziOptions {
+  readonly expandableClasses?: readonly string[];
+}
+
+/** `strimzi.io/next-node-ids`' first range, e.g. `[3-999]` → 3..999 (NodeIdRange; only `a-b` and `a`). */
+function nextNodeIds(pool: Obj): number[] {
+  const match = /^\[\s*(\d+)(?:\s*-\s*(\d+))?/.exec(
+    pool.metadata.annotations?.['strimzi.io/next-node-ids'] ?? '',
+  );
+  if (!match) return [];
+  const from = Number(match[1]);
+  return range(Number(match[2] ?? match[1]) - from + 1).map((i) => from + i);
+}
+
+/**
+ * Strimzi's NodeIdAssignor: a pool keeps its IDs; new nodes take `next-node-ids` first, else the lowest
+ * free ID; a scale-down removes the highest. Returns each pool's IDs and the brokers to be removed.
+ */
+function assignNodeIds(pools: readonly Obj[]): Map<string, { ids: number[]; removed: number[] }> {
+  const current = new Map(
+    pools.map((p) => [p.metadata.name, list(record(p.status).nodeIds).map((id) => count(id, -1))]),
+  );
+  const used = new Set([...current.values()].flat());
+  const result = new Map<string, { ids: number[]; removed: number[] }>();
+  for (const pool of pools) {
+    const ids = [...(current.get(pool.metadata.name) ?? [])].sort((a, b) => a - b);
+    const wanted = count(record(pool.spec).replicas, 0);
+    const preferred = nextNodeIds(pool);
+    while (ids.length < wanted) {
+      const id =
+        preferred.find((i) => !used.has(i)) ?? range(used.size + 1).find((i) => !used.has(i)) ?? used.size;
+      used.add(id);
+      ids.push(id);
+    }
+    result.set(pool.metadata.name, { ids: ids.slice(0, wanted), removed: ids.slice(wanted) });
+  }
+  return result;
+}
+
+const condition = (type: string, reason: string, message: string, now: string) => ({
+  type,
+  status: 'True',
+  reason,
+  message,
+  lastTransitionTime: now,
+});
+
+export const strimzi = (
+  memory: StrimziMemory = { formattedClusterIds: new Map() },
+  options: StrimziOptions = {},
+): Operator => ({
   name: 'strimzi',
   step({ cluster, now, random }) {
     for (const kafka of cluster.list(KAFKA.apiVersion, KAFKA.kind)) {
@@ -168,14 +228,37 @@ export const strimzi = (memory: StrimziMemory = { formattedClusterIds: new Map()
       const clusterId =
         text(status.clusterId) ?? poolClusterId ?? Buffer.from(random(16)).toString('base64url');
       let mismatch: { volume: string; found: string } | undefined;
-      let nextNode = 0;
+      const spec = record(record(kafka.spec).kafka);
+      const modes = list(record(record(kafka.spec).cruiseControl).autoRebalance).map((m) => record(m).mode);
+      const previousRebalance = record(status.autoRebalance);
+      const assigned = assignNodeIds(pools);
+      // BrokersInUseCheck: every broker holds a partition of some topic (internal ones at least), so a
+      // scale-down is reverted with a warning; with auto-rebalance Cruise Control first empties the
+      // brokers (one round here) and the next reconcile removes them.
+      const blocked = pools.flatMap((p) => assigned.get(p.metadata.name)?.removed ?? []);
+      const emptied = blocked.length > 0 && previousRebalance.state === 'RebalanceOnScaleDown';
+      const warnings: Json[] = [];
       const nodeIds = new Map<string, number[]>();
+      for (const pool of pools) {
+        const { ids, removed } = assigned.get(pool.metadata.name) ?? { ids: [], removed: [] };
+        const kept = removed.length > 0 && !emptied ? [...ids, ...removed] : ids;
+        nodeIds.set(pool.metadata.name, kept);
+        if (kept.length > ids.length) {
+          warnings.push(
+            condition(
+              'Warning',
+              'ScaleDownPreventionCheck',
+              `Reverting scale-down of KafkaNodePool ${pool.metadata.name} by changing number of replicas to ${kept.length}`,
+              now,
+            ),
+          );
+        }
+      }
+      const expandable = options.expandableClasses ?? [STORAGE_CLASS];
 
       for (const pool of pools) {
         const poolName = pool.metadata.name;
-        const replicas = count(record(pool.spec).replicas, 0);
-        const ids = range(replicas).map(() => nextNode++);
-        nodeIds.set(poolName, ids);
+        const ids = nodeIds.get(poolName) ?? [];
         for (const volume of poolVolumes(pool)) {
           for (const node of ids) {
             const claimName = volume.name(name, poolName, node);
@@ -196,6 +279,22 @@ export const strimzi = (memory: StrimziMemory = { formattedClusterIds: new Map()
                 `deleteClaim ${volume.deleteClaim}`,
               );
             } else {
+              // PvcReconciler: a larger size is patched only where the StorageClass allows expansion.
+              const storageClass = text(record(claim.spec).storageClassName) ?? '';
+              if ((parseQuantity(volume.size) ?? 0) > (parseQuantity(storageOf(claim.spec)) ?? 0)) {
+                if (expandable.includes(storageClass)) {
+                  growClaim(cluster, claim, volume.size, 'PvcReconciler');
+                } else {
+                  warnings.push(
+                    condition(
+                      'Warning',
+                      'PvcResizingWarning',
+                      `Storage Class ${storageClass} does not support resizing of volumes. PVC ${claimName} cannot be resized.`,
+                      now,
+                    ),
+                  );
+                }
+              }
               // deleteClaim is applied by re-owning the claims at each reconcile.
               cluster.modify(
                 keyOf(claim),
@@ -272,8 +371,18 @@ export const strimzi = (memory: StrimziMemory = { formattedClusterIds: new Map()
         );
       }
 
+      const version = text(spec.version);
+      const rolling = reconcilePods(
+        cluster,
+        kafka,
+        pools,
+        nodeIds,
+        version,
+        now,
+        status.kafkaVersion === undefined,
+      );
+
       const kafkaNodePools = pools.map((p) => ({ name: p.metadata.name }));
-      const spec = record(record(kafka.spec).kafka);
       if (mismatch) {
         writeStatus(
           cluster,
@@ -296,6 +405,33 @@ export const strimzi = (memory: StrimziMemory = { formattedClusterIds: new Map()
         );
         continue;
       }
+      const added = pools.flatMap((p) => {
+        const before = list(record(p.status).nodeIds);
+        return (nodeIds.get(p.metadata.name) ?? []).filter((id) => !before.includes(id));
+      });
+      const autoRebalance =
+        modes.length === 0
+          ? undefined
+          : rebalanceState(previousRebalance, blocked, emptied, added, modes, now);
+      if (rolling) {
+        // The reconcile is still rolling: nothing but the warnings and the rebalance is written yet.
+        writeStatus(
+          cluster,
+          kafka,
+          {
+            ...status,
+            conditions: [{ type: 'Ready', status: 'True', lastTransitionTime: now }, ...warnings],
+            ...(autoRebalance ? { autoRebalance } : {}),
+          },
+          'rolling the brokers',
+        );
+        continue;
+      }
+      // KRaftVersionChangeCreator: the metadata level moves only in a reconcile without a version change.
+      const level =
+        status.kafkaVersion !== undefined && status.kafkaVersion !== version
+          ? text(status.kafkaMetadataVersion)
+          : text(spec.metadataVersion);
       writeStatus(
         cluster,
         kafka,
@@ -308,13 +444,136 @@ export const strimzi = (memory: StrimziMemory = { formattedClusterIds: new Map()
             const port = count(record(l).port, 9092);
             return { name: record(l).name, bootstrapServers: `${host}:${port}`, addresses: [{ host, port }] };
           }),
-          ...(typeof spec.version === 'string' ? { kafkaVersion: spec.version } : {}),
-          ...(typeof spec.metadataVersion === 'string' ? { kafkaMetadataVersion: spec.metadataVersion } : {}),
+          ...(version !== undefined ? { kafkaVersion: version } : {}),
+          ...(level !== undefined ? { kafkaMetadataVersion: level } : {}),
           operatorLastSuccessfulVersion: STRIMZI_VERSION,
-          conditions: [{ type: 'Ready', status: 'True', lastTransitionTime: now }],
+          conditions: [{ type: 'Ready', status: 'True', lastTransitionTime: now }, ...warnings],
+          ...(autoRebalance ? { autoRebalance } : {}),
         },
         `Ready, clusterId ${clusterId}, observedGeneration ${generation}`,
       );
     }
   },
 });
+
+const READY_POD = (now: string): Json => ({
+  phase: 'Running',
+  conditions: [{ type: 'Ready', status: 'True', lastTransitionTime: now }],
+});
+
+/** KafkaAutoRebalancingReconciler: Idle, or one round of rebalancing onto added / off removed brokers. */
+function rebalanceState(
+  previous: Json,
+  blocked: readonly number[],
+  emptied: boolean,
+  added: readonly number[],
+  modes: readonly unknown[],
+  now: string,
+): Json {
+  const since = (state: string) =>
+    previous.state === state ? (text(previous.lastTransitionTime) ?? now) : now;
+  if (blocked.length > 0 && !emptied && modes.includes('remove-brokers')) {
+    return {
+      state: 'RebalanceOnScaleDown',
+      lastTransitionTime: since('RebalanceOnScaleDown'),
+      modes: [{ mode: 'remove-brokers', brokers: [...blocked] }],
+    };
+  }
+  if (added.length > 0 && modes.includes('add-brokers')) {
+    return {
+      state: 'RebalanceOnScaleUp',
+      lastTransitionTime: since('RebalanceOnScaleUp'),
+      modes: [{ mode: 'add-brokers', brokers: [...added] }],
+    };
+  }
+  return { state: 'Idle', lastTransitionTime: since('Idle') };
+}
+
+/**
+ * The pods of each pool's nodes (the StrimziPodSet's work and the kubelet's, in one): a node added to a
+ * running cluster starts unready and is ready a round later (the first deploy's are ready at once, as
+ * the install was always told in one step); a removed node's pod is deleted; on a new version one pod
+ * per round rolls (its `strimzi.io/kafka-version`). Returns whether any pod is not yet ready or rolled.
+ */
+function reconcilePods(
+  cluster: Cluster,
+  kafka: Obj,
+  pools: readonly Obj[],
+  nodeIds: ReadonlyMap<string, readonly number[]>,
+  version: string | undefined,
+  now: string,
+  firstDeploy: boolean,
+): boolean {
+  const namespace = kafka.metadata.namespace ?? '';
+  const name = kafka.metadata.name;
+  let pending = false;
+  let rolled = false;
+  for (const pool of pools) {
+    const poolName = pool.metadata.name;
+    const ids = nodeIds.get(poolName) ?? [];
+    const existing = cluster.list(POD.apiVersion, POD.kind, {
+      namespace,
+      labels: { 'strimzi.io/cluster': name, 'strimzi.io/pool-name': poolName },
+    });
+    for (const pod of existing) {
+      if (!ids.some((id) => pod.metadata.name === `${name}-${poolName}-${id}`) && !deleting(pod)) {
+        cluster.delete(keyOf(pod), { detail: 'node removed from the pool' });
+      }
+    }
+    const roles = list(record(pool.spec).roles);
+    for (const id of ids) {
+      const podName = `${name}-${poolName}-${id}`;
+      const pod = cluster.get(POD.apiVersion, POD.kind, namespace, podName);
+      if (!pod) {
+        pending ||= !firstDeploy;
+        const created = cluster.create(
+          {
+            apiVersion: POD.apiVersion,
+            kind: POD.kind,
+            metadata: {
+              name: podName,
+              namespace,
+              labels: strimziLabels(kafka, {
+                'strimzi.io/name': `${name}-kafka`,
+                'strimzi.io/pool-name': poolName,
+                'strimzi.io/broker-role': String(roles.includes('broker')),
+                'strimzi.io/controller-role': String(roles.includes('controller')),
+              }),
+              annotations: version !== undefined ? { 'strimzi.io/kafka-version': version } : {},
+              ownerReferences: [ownerRef(kafka, false, false)],
+            },
+            spec: {},
+          },
+          `node ${id} of KafkaNodePool ${poolName}`,
+        );
+        if (firstDeploy) writeStatus(cluster, created, READY_POD(now), 'Ready');
+        continue;
+      }
+      const ready = list(record(pod.status).conditions).some(
+        (c) => record(c).type === 'Ready' && record(c).status === 'True',
+      );
+      if (!ready) {
+        pending = true;
+        writeStatus(cluster, pod, READY_POD(now), 'Ready');
+        continue;
+      }
+      if (version !== undefined && pod.metadata.annotations?.['strimzi.io/kafka-version'] !== version) {
+        pending = true;
+        if (rolled) continue;
+        rolled = true;
+        cluster.modify(
+          keyOf(pod),
+          (p) => {
+            p.metadata.annotations = {
+              ...(p.metadata.annotations ?? {}),
+              'strimzi.io/kafka-version': version,
+            };
+            return true;
+          },
+          `rolled to Kafka ${version}`,
+        );
+      }
+    }
+  }
+  return pending;
+}

@@ -424,10 +424,11 @@ describe('kafka', () => {
       expect(refused(DEV, observedPair(DEV))).toEqual([]);
     });
 
-    test('pool replicas differ from the spec → refused: the KRaft quorum is fixed', () => {
-      const problems = refused({ kafka: { enabled: true, replicas: 3 } }, observedPair(DEV));
+    test('replicas below the controller pool → refused: the KRaft quorum is fixed', () => {
+      const problems = refused({ ...SMALL, kafka: { enabled: true, replicas: 2 } }, observedPair(SMALL));
       expect(problems).toEqual([
-        "spec.kafka.replicas cannot change from 1 to 3: Strimzi 0.49 cannot scale a KRaft controller quorum; the combined pool's replicas are fixed",
+        'spec.kafka.replicas 2 is below the 3 nodes of KafkaNodePool wandb-kafka-node-pool, which holds the KRaft ' +
+          'controllers: Strimzi 0.49 runs a static quorum, so that pool keeps the size it was created with',
       ]);
     });
 
@@ -440,15 +441,27 @@ describe('kafka', () => {
     });
   });
 
-  test('no credential Secrets; related: the data PVCs and the cluster-ID Secret, by name, in the parent namespace', () => {
+  test('no credential Secrets; related: the node pods, the data PVCs of both pools and the cluster-ID Secret, in the parent namespace', () => {
     const { spec } = contextFor(kafka, SMALL);
     expect(credentialSecrets(kafka, spec)).toEqual([]);
     expect(kafka.relatedRules(spec, 'wandb')).toEqual([
       {
         apiVersion: 'v1',
+        resource: 'pods',
+        namespace: 'wandb',
+        labelSelector: {
+          matchLabels: { 'strimzi.io/cluster': 'wandb-kafka', 'strimzi.io/name': 'wandb-kafka-kafka' },
+        },
+      },
+      {
+        apiVersion: 'v1',
         resource: 'persistentvolumeclaims',
         namespace: 'wandb',
-        names: [0, 1, 2].map((i) => `data-0-wandb-kafka-wandb-kafka-node-pool-${i}`),
+        // Broker IDs follow the controllers' (node 0 at least), so the brokers' names start at 1.
+        names: [
+          ...[0, 1, 2].map((i) => `data-0-wandb-kafka-wandb-kafka-node-pool-${i}`),
+          ...[1, 2].map((i) => `data-0-wandb-kafka-wandb-kafka-brokers-${i}`),
+        ],
       },
       { apiVersion: 'v1', resource: 'secrets', namespace: 'wandb', names: ['wandb-kafka-cluster-id'] },
     ]);
