@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { credentialSecrets } from '../../compositions/component.js';
-import { kafka, kafkaName, nodePoolName } from '../../compositions/components/kafka.js';
+import { kafka } from '../../compositions/components/kafka.js';
+import { kafkaName, nodePoolName } from '../../compositions/components/kafka-children.js';
 import type { Child, KubeObject } from '../../compositions/kube.js';
 import { aSecret, contextFor, observedObject } from '../support/builders.js';
 import { assertValidAgainstCrd } from '../support/crd-validator.js';
