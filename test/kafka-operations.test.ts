@@ -1,6 +1,8 @@
 // Kafka's day-2 rehearsals (docs/operations/kafka-*.yaml) told through the simulator: what the hooks
 // write, what the scripted Strimzi does with it, and what KafkaOperation says on the way.
 import { describe, expect, test } from 'vitest';
+import { strimzi } from '../sim/operators/strimzi.js';
+import { createOperators } from '../sim/operators.js';
 import { conditionTimeline, type Phase, runScenario, stateTimeline } from './support/operations.js';
 
 const POD = ['v1', 'Pod'] as const;
@@ -68,10 +70,13 @@ describe('kafka day 2 (docs/operations/kafka-*.yaml)', () => {
     expect(stateTimeline(scale, 'kafka').at(-1)).toBe('Healthy');
   });
 
-  test('grow storage 5Gi → 10Gi: every data volume at 10Gi, never an Error', () => {
+  test('grow storage 5Gi → 10Gi: Resizing while the volumes expand, then every data volume at 10Gi, never an Error', () => {
     const scenario = runScenario('small', 'kafka-grow-storage');
     const grow = edit(scenario, 0);
     expect(grow.stable).toBe(true);
+    const operation = conditionTimeline(grow, 'kafka', 'KafkaOperation');
+    expect(reasons(operation)).toEqual(['Resizing', 'gone']);
+    expect(operation.find((c) => c)?.message).toContain('0 of 3 volumes at 10Gi');
     expect(stateTimeline(grow, 'kafka')).not.toContain('Error');
     expect(stateTimeline(grow, 'kafka').at(-1)).toBe('Healthy');
     const capacities = scenario.simulation.cluster
@@ -79,6 +84,24 @@ describe('kafka day 2 (docs/operations/kafka-*.yaml)', () => {
       .filter((c) => c.metadata.name.startsWith('data-0-wandb-kafka-'))
       .map((c) => (c.status as { capacity?: { storage?: string } }).capacity?.storage);
     expect(capacities).toEqual(['10Gi', '10Gi', '10Gi']);
+  });
+
+  test('grow storage where the StorageClass cannot expand: Strimzi leaves the PVCs, KafkaOperation fails with its PvcResizingWarning', () => {
+    const operators = createOperators().map((o) =>
+      o.name === 'strimzi' ? strimzi(undefined, { expandableClasses: [] }) : o,
+    );
+    const scenario = runScenario('small', 'kafka-grow-storage', { operators });
+    const grow = edit(scenario, 0);
+    expect(grow.stable).toBe(true);
+    const last = conditionTimeline(grow, 'kafka', 'KafkaOperation').at(-1);
+    expect(last?.reason).toBe('OperationFailed');
+    expect(last?.message).toContain('does not support resizing of volumes');
+    expect(stateTimeline(grow, 'kafka').at(-1)).toBe('Error');
+    const capacities = scenario.simulation.cluster
+      .list('v1', 'PersistentVolumeClaim', { namespace: 'wandb' })
+      .filter((c) => c.metadata.name.startsWith('data-0-wandb-kafka-'))
+      .map((c) => (c.status as { capacity?: { storage?: string } }).capacity?.storage);
+    expect(capacities).toEqual(['5Gi', '5Gi', '5Gi']);
   });
 
   test('remove brokers without Cruise Control: refused, the brokers stay', () => {

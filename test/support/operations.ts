@@ -4,6 +4,7 @@
 import path from 'node:path';
 import { loadParent, processIo, readObjects } from '../../cli/io.js';
 import type { Obj } from '../../sim/cluster.js';
+import type { Operator } from '../../sim/operators.js';
 import { Simulation } from '../../sim/simulation.js';
 import { REPO_ROOT } from './shared.js';
 
@@ -38,6 +39,8 @@ export interface ScenarioOptions {
   readonly maxRounds?: number;
   /** Read at the end of every phase (e.g. what a custom resource is set to), kept as `Phase.snapshot`. */
   readonly snapshot?: (simulation: Simulation) => unknown;
+  /** The scripted operators (default: the simulation's), e.g. one told to refuse what the default allows. */
+  readonly operators?: readonly Operator[];
 }
 
 function runPhase(simulation: Simulation, namespace: string, name: string, options: ScenarioOptions): Phase {
@@ -69,7 +72,10 @@ export function runScenario(
   const changes = typeof edits === 'string' ? readObjects(scenarioFile(edits), processIo) : edits;
   const namespace = parent.metadata.namespace ?? 'default';
   const name = parent.metadata.name;
-  const simulation = new Simulation({ now: SCENARIO_NOW });
+  const simulation = new Simulation({
+    now: SCENARIO_NOW,
+    ...(options.operators ? { operators: options.operators } : {}),
+  });
   simulation.apply(parent);
   const install = runPhase(simulation, namespace, name, options);
   const phases: Phase[] = [];
