@@ -162,6 +162,9 @@ function poolPending(pool: KubeObject | undefined, poolName: string): Finding | 
   }
   const wanted = numberField(pool, 'spec', 'replicas');
   const running = numberField(pool, 'status', 'replicas');
+  // More nodes than asked: a scale-down Strimzi holds (Cruise Control empties the brokers) or reverts.
+  // They keep serving, so the Kafka is not pending; KafkaOperation says what happens to them.
+  if (running !== undefined && wanted !== undefined && running > wanted) return undefined;
   if (running !== wanted) {
     return {
       type,

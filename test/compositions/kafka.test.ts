@@ -283,6 +283,11 @@ describe('kafka', () => {
         want: { status: 'False', reason: 'NodePoolScaling', implies: 'Pending' },
       },
       {
+        name: 'Ready, pool holding more nodes than asked (a scale-down Strimzi holds or reverts) → ready',
+        args: { kafkaStatus: readyKafka, poolStatus: poolStatus(2) },
+        want: { status: 'True', reason: 'ReportedStatus', implies: 'Healthy' },
+      },
+      {
         name: 'no status yet → Unknown',
         args: {},
         want: { status: 'Unknown', reason: 'Unknown', implies: 'Unknown' },
