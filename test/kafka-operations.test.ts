@@ -13,6 +13,12 @@ const kafkaPods = (scenario: ReturnType<typeof runScenario>) =>
     .sort();
 const pool = (scenario: ReturnType<typeof runScenario>, name: string) =>
   scenario.simulation.cluster.get('kafka.strimzi.io/v1', 'KafkaNodePool', 'wandb', name);
+/** The capacity each Kafka data volume reports. */
+const dataCapacities = (scenario: ReturnType<typeof runScenario>) =>
+  scenario.simulation.cluster
+    .list('v1', 'PersistentVolumeClaim', { namespace: 'wandb' })
+    .filter((c) => c.metadata.name.startsWith('data-0-wandb-kafka-'))
+    .map((c) => (c.status as { capacity?: { storage?: string } }).capacity?.storage);
 /** The scenario's edit phase `index`, which must have run. */
 function edit(scenario: ReturnType<typeof runScenario>, index: number): Phase {
   const phase = scenario.edits[index];
@@ -79,11 +85,7 @@ describe('kafka day 2 (docs/operations/kafka-*.yaml)', () => {
     expect(operation.find((c) => c)?.message).toContain('0 of 3 volumes at 10Gi');
     expect(stateTimeline(grow, 'kafka')).not.toContain('Error');
     expect(stateTimeline(grow, 'kafka').at(-1)).toBe('Healthy');
-    const capacities = scenario.simulation.cluster
-      .list('v1', 'PersistentVolumeClaim', { namespace: 'wandb' })
-      .filter((c) => c.metadata.name.startsWith('data-0-wandb-kafka-'))
-      .map((c) => (c.status as { capacity?: { storage?: string } }).capacity?.storage);
-    expect(capacities).toEqual(['10Gi', '10Gi', '10Gi']);
+    expect(dataCapacities(scenario)).toEqual(['10Gi', '10Gi', '10Gi']);
   });
 
   test('grow storage where the StorageClass cannot expand: Strimzi leaves the PVCs, KafkaOperation fails with its PvcResizingWarning', () => {
@@ -97,11 +99,7 @@ describe('kafka day 2 (docs/operations/kafka-*.yaml)', () => {
     expect(last?.reason).toBe('OperationFailed');
     expect(last?.message).toContain('does not support resizing of volumes');
     expect(stateTimeline(grow, 'kafka').at(-1)).toBe('Error');
-    const capacities = scenario.simulation.cluster
-      .list('v1', 'PersistentVolumeClaim', { namespace: 'wandb' })
-      .filter((c) => c.metadata.name.startsWith('data-0-wandb-kafka-'))
-      .map((c) => (c.status as { capacity?: { storage?: string } }).capacity?.storage);
-    expect(capacities).toEqual(['5Gi', '5Gi', '5Gi']);
+    expect(dataCapacities(scenario)).toEqual(['5Gi', '5Gi', '5Gi']);
   });
 
   test('remove brokers without Cruise Control: refused, the brokers stay', () => {

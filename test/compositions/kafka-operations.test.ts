@@ -49,6 +49,8 @@ const observed = (o: Partial<ObservedKafka> & { cluster: KubeObject }): Observed
 const withPools = (...pools: KubeObject[]) =>
   pools.map((p) => ({ pool: p, size: undefined, volumePrefix: '' }));
 const ctrlPods = [0, 1, 2].map((i) => pod(CTRL, i));
+/** Strimzi's words when it keeps the brokers of a scale-down (BrokersInUseCheck). */
+const REVERTING = `Reverting scale-down of KafkaNodePool ${BROKERS} by changing number of replicas to 2`;
 
 describe('kafka operations in flight', () => {
   const cases: Array<{ name: string; args: ObservedKafka; want: unknown[] }> = [
@@ -87,12 +89,7 @@ describe('kafka operations in flight', () => {
         cluster: kafkaCr(
           {},
           {
-            conditions: [
-              warning(
-                'ScaleDownPreventionCheck',
-                `Reverting scale-down of KafkaNodePool ${BROKERS} by changing number of replicas to 2`,
-              ),
-            ],
+            conditions: [warning('ScaleDownPreventionCheck', REVERTING)],
           },
         ),
         pools: withPools(pool(CTRL, 3), pool(BROKERS, 1)),
@@ -103,7 +100,7 @@ describe('kafka operations in flight', () => {
           kind: 'ScalingIn',
           change: `KafkaNodePool ${BROKERS} to 1 nodes`,
           progress: '2 nodes run',
-          failed: `Reverting scale-down of KafkaNodePool ${BROKERS} by changing number of replicas to 2`,
+          failed: REVERTING,
         },
       ],
     },
@@ -113,12 +110,7 @@ describe('kafka operations in flight', () => {
         cluster: kafkaCr(
           {},
           {
-            conditions: [
-              warning(
-                'ScaleDownPreventionCheck',
-                `Reverting scale-down of KafkaNodePool ${BROKERS} by changing number of replicas to 2`,
-              ),
-            ],
+            conditions: [warning('ScaleDownPreventionCheck', REVERTING)],
             autoRebalance: {
               state: 'RebalanceOnScaleDown',
               modes: [{ mode: 'remove-brokers', brokers: [4] }],
