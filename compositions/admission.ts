@@ -109,6 +109,34 @@ export const neverShrinks = (component: RuleOwner): Transition => ({
   kind: 'string',
 });
 
+/**
+ * A list that may only grow at its end, each entry's `key` fixed: compared entry by entry up to
+ * `maxItems` (CEL has no loop over indices; each comparison costs one, so the rule stays cheap).
+ */
+export const appendOnly = (
+  component: string,
+  list: string,
+  key: string,
+  maxItems: number,
+  why: string,
+): Transition => ({
+  field: `${component}.${list}`,
+  component,
+  resolved: (side) => `${optional(side, component, list)}.orValue([])`,
+  allowed: (old, now) =>
+    [
+      `size(${now}) >= size(${old})`,
+      ...Array.from(
+        { length: maxItems },
+        (_, i) => `(size(${old}) <= ${i} || ${now}[${i}].${key} == ${old}[${i}].${key})`,
+      ),
+    ].join(' && '),
+  verb: `may only be appended to (entries' ${key} fixed)`,
+  why,
+  unset: 'unset is an empty list',
+  kind: 'number',
+});
+
 /** The size changes every preset at once. */
 const SIZE_TRANSITION: Transition = {
   field: 'size',

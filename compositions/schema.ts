@@ -64,7 +64,7 @@ const Telemetry = z
 const STORAGE_SIZE_PATTERN =
   /^$|^(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\+|-)?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))))?$/;
 
-const StorageSize = z
+export const StorageSize = z
   .string()
   .meta({ pattern: STORAGE_SIZE_PATTERN.source, maxLength: 64 })
   .describe('Size of each data volume, as a Kubernetes quantity (e.g. 10Gi). Defaults from spec.size.');

@@ -93,4 +93,48 @@ describe('ClickHouse and MinIO operations, told through the simulator', () => {
     expect(new Set(claimSizes(scenario, ''))).toContain('20Gi/20Gi');
     expect(claimSizes(scenario, '').filter((s) => s === '20Gi/20Gi')).toHaveLength(12);
   });
+
+  test('minio-add-pool: AddingPool through the new pool’s states and the restart of every server, then Healthy', () => {
+    const scenario = runScenario('small', 'minio-add-pool');
+    const [phase] = scenario.edits;
+    if (!phase) throw new Error('no edit phase');
+    expect(phase.stable).toBe(true);
+    const seen = messages(phase, 'minio', 'MinioOperation');
+    expect(seen[0]).toMatch(
+      /^AddingPool: Minio new pool StatefulSet wandb-minio-pool-1: wandb-minio-pool-1 PoolNotCreated; the operator then restarts every MinIO server/,
+    );
+    expect(seen.some((m) => m.includes('wandb-minio-pool-1 PoolCreated'))).toBe(true);
+    expect(seen.some((m) => m.includes('Restarting MinIO: every MinIO server of every pool restarts'))).toBe(
+      true,
+    );
+    expect(seen.every((m) => m.startsWith('AddingPool'))).toBe(true);
+    expect(conditionTimeline(phase, 'minio', 'MinioOperation').at(-1)).toBeUndefined();
+    expect(stateTimeline(phase, 'minio')).not.toContain('Error');
+    expect(stateTimeline(phase, 'minio').at(-1)).toBe('Healthy');
+    const tenant = scenario.simulation.cluster
+      .list('minio.min.io/v2', 'Tenant')
+      .find((o) => o.metadata.name === 'wandb-minio');
+    expect(field(tenant, 'status', 'pools')).toEqual([
+      { ssName: 'wandb-minio-wandb-minio-pool', state: 'PoolInitialized' },
+      { ssName: 'wandb-minio-pool-1', state: 'PoolInitialized' },
+    ]);
+    expect(field(tenant, 'status', 'drivesOnline')).toBe(12 + 8);
+    expect(claimSizes(scenario, '').length).toBeGreaterThan(0);
+    expect(claimSizes(scenario, '0-wandb-minio-pool-1-')).toEqual(['10Gi/10Gi', '10Gi/10Gi']);
+  });
+
+  test('minio-add-pool-dev-refused: InvalidSpec, a single drive takes no pool, the Tenant keeps one pool', () => {
+    const scenario = runScenario('dev', 'minio-add-pool-dev-refused');
+    const [phase] = scenario.edits;
+    if (!phase) throw new Error('no edit phase');
+    const last = phase.statuses.at(-1) as { conditions?: Array<{ type: string; message: string }> };
+    expect(last.conditions?.find((c) => c.type === 'InvalidSpec')?.message).toContain(
+      'spec.minio.pools cannot extend a single-drive MinIO (1 server × 1 volume, the dev size)',
+    );
+    const tenant = scenario.simulation.cluster
+      .list('minio.min.io/v2', 'Tenant')
+      .find((o) => o.metadata.name === 'wandb-minio');
+    expect((field(tenant, 'spec', 'pools') as unknown[]).length).toBe(1);
+    expect(claimSizes(scenario, '0-wandb-minio-pool-1-')).toEqual([]);
+  });
 });

@@ -101,6 +101,7 @@ describe('manifests/crd.yaml', () => {
       '.spec.minio.version',
       '.spec.minio.replicas',
       '.spec.minio.storageSize',
+      '.spec.minio.pools',
       '.spec.clickhouse.storageSize',
       '.spec.clickhouse.version',
       '.spec.clickhouse.replicas',
@@ -143,7 +144,7 @@ describe('manifests/crd.yaml', () => {
     walk(schema, 'root', (node, path) => {
       if (path.endsWith('.storageSize')) sizes.push(node);
     });
-    expect(sizes).toHaveLength(COMPONENTS.length); // one per component
+    expect(sizes).toHaveLength(COMPONENTS.length + 1); // one per component, and MinIO's added pools'
     for (const node of sizes) {
       expect(node.maxLength).toBe(64);
       const pattern = new RegExp(node.pattern as string);

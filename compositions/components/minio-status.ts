@@ -41,6 +41,8 @@ export function conflictFinding(message: string): Finding {
 // `status.currentState` values of operator v7.1.1 (pkg/controller/main-controller.go).
 const INITIALIZED = 'Initialized';
 export const UPDATING_VERSION = 'Updating MinIO Version';
+/** Set while a new pool joins: every server restarts (pkg/controller/main-controller.go:1040-1095). */
+export const RESTARTING = 'Restarting MinIO';
 const PROGRESS_STATES = new Set([
   'Provisioning MinIO Cluster IP Service',
   'Provisioning MinIO Headless Service',
@@ -55,7 +57,7 @@ const PROGRESS_STATES = new Set([
   'Waiting for KES TLS Certificate',
   UPDATING_VERSION,
   'Updating KES',
-  'Restarting MinIO',
+  RESTARTING,
 ]);
 // The named error states, plus ErrEmptyRootCredentials' text (pkg/controller/tenants.go). Any other
 // text is an `err.Error()` the operator stored, so it is an error too.
@@ -67,6 +69,10 @@ const ERROR_STATES = new Set([
   'Pool Decommissioning Not Allowed',
   'empty tenant credentials',
 ]);
+
+/** Whether `currentState` names an error: a named error state, or any text that is no known state. */
+export const isErrorState = (state: string) =>
+  ERROR_STATES.has(state) || (state !== '' && state !== INITIALIZED && !PROGRESS_STATES.has(state));
 
 /**
  * `MinioReportedReady` from `status.healthStatus` and `status.currentState` (infra-crds §3.4). The
@@ -80,7 +86,7 @@ export function reportedReady(tenant: KubeObject): Finding {
   const health = stringField(tenant, 'status', 'healthStatus') ?? '';
   const healthNote = health ? ` (health ${health})` : '';
   if (!state && !health) return notReported(type, who, 'state');
-  if (ERROR_STATES.has(state) || (state && state !== INITIALIZED && !PROGRESS_STATES.has(state))) {
+  if (isErrorState(state)) {
     return {
       type,
       status: 'False',

@@ -1,7 +1,7 @@
 // MinIO through the MinIO operator v7.1: one Tenant `<name>` with one pool `<name>-pool`.
 // CRD: shared/crds/minio/minio.min.io_tenants.yaml; reference §5.3, infra-crds §3.
 import { z } from 'zod';
-import { neverShrinks, presetValues, type RuleOwner, replicas } from '../admission.js';
+import { appendOnly, neverShrinks, presetValues, type RuleOwner, replicas } from '../admission.js';
 import {
   type Component,
   type ComponentContext,
@@ -19,19 +19,29 @@ import {
   field,
   isOlder,
   type KubeObject,
-  numberField,
   RELATED_KINDS,
-  range,
   seniorityOf,
   stringField,
 } from '../kube.js';
 import type { RelatedResourceRule } from '../metacontroller.js';
 import type { Operation } from '../operations.js';
-import { claimCapacity, claimsBelow, sameQuantity, storageShrinks } from '../quantity.js';
 import { presetResources } from '../resources.js';
 import { componentFields, Replicas, ResourceRequirements } from '../schema.js';
 import { imageTag, neverDowngrades, type VersionPolicy, versionField } from '../versions.js';
 
+import {
+  AddedPools,
+  addingPool,
+  growingPools,
+  MAX_ADDED_POOLS,
+  type MinioPool,
+  poolProblems,
+  poolStatefulSet,
+  poolVolumes,
+  refusedPoolEdits,
+  resizing,
+  resolvePools,
+} from './minio-pools.js';
 import { CONDITIONS, conflictFinding, reportedReady, UPDATING_VERSION } from './minio-status.js';
 
 export { CONDITIONS, reportedReady };
@@ -60,6 +70,7 @@ export const MinioSpec = z.strictObject({
     'MinIO servers in the pool. Fixed once set: MinIO pools cannot be resized.',
   ),
   version: versionField(VERSION).optional(),
+  pools: AddedPools.optional(),
   config: z
     .strictObject({
       resources: ResourceRequirements.optional(),
@@ -78,6 +89,8 @@ export interface ResolvedMinio extends ResolvedCommon {
   readonly volumesPerServer: number;
   readonly rootUser: string;
   readonly browser: string;
+  /** Pool 0 (`replicas`, `storageSize`) and the pools added after it. */
+  readonly pools: readonly MinioPool[];
 }
 
 /** The reference's presets (reference §2). */
@@ -97,9 +110,9 @@ const REGION = 'us-east-1';
 const CONTROLLER_UID_LABEL = 'controller-uid';
 
 export const tenantName = (spec: ResolvedMinio) => spec.name;
-export const poolName = (spec: ResolvedMinio) => `${spec.name}-pool`;
-/** The operator names the pool's StatefulSet `<tenant>-<pool>`. */
-export const poolStatefulSetName = (spec: ResolvedMinio) => `${tenantName(spec)}-${poolName(spec)}`;
+/** The first pool's StatefulSet (`<tenant>-<tenant>-pool`), the longest name the operator derives. */
+export const poolStatefulSetName = (spec: ResolvedMinio) =>
+  poolStatefulSet(tenantName(spec), spec.pools[0] as MinioPool);
 /** The Secret with `config.env` (root credentials), written by the DecoratorController. */
 export const configSecretName = (spec: ResolvedMinio) => `${spec.name}-config`;
 
@@ -114,19 +127,17 @@ function tenant({ parent, spec }: ComponentContext<ResolvedMinio>): Child {
       configuration: { name: configSecretName(spec) },
       // The operator's default (unset means true), written out: W&B's URL says tls=true.
       requestAutoCert: true,
-      pools: [
-        {
-          name: poolName(spec),
-          servers: spec.replicas,
-          volumesPerServer: spec.volumesPerServer,
-          // No metadata.name, as in the reference: the operator then names the volumes `0…N`, so the
-          // PVCs are `<i>-<tenant>-<pool>-<ordinal>` and a migrated parent finds its data again.
-          volumeClaimTemplate: {
-            spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: spec.storageSize } } },
-          },
-          ...(spec.resources ? { resources: spec.resources } : {}),
+      pools: spec.pools.map((pool) => ({
+        name: pool.name,
+        servers: pool.servers,
+        volumesPerServer: spec.volumesPerServer,
+        // No metadata.name, as in the reference: the operator then names the volumes `0…N`, so the
+        // PVCs are `<i>-<tenant>-<pool>-<ordinal>` and a migrated parent finds its data again.
+        volumeClaimTemplate: {
+          spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: pool.storageSize } } },
         },
-      ],
+        ...(spec.resources ? { resources: spec.resources } : {}),
+      })),
       buckets: [{ name: BUCKET }],
       ...(spec.telemetry ? { env: [{ name: 'MINIO_PROMETHEUS_AUTH_TYPE', value: 'public' }] } : {}),
     },
@@ -191,18 +202,14 @@ export function namespaceConflict({
   return undefined;
 }
 
-// ---- refused edits -------------------------------------------------------------------------------------
-
-const poolStorage = (pool: unknown) =>
-  stringField(pool, 'volumeClaimTemplate', 'spec', 'resources', 'requests', 'storage');
-
-// ---- operations in flight --------------------------------------------------------------------------
+// ---- operations in flight and refused edits ---------------------------------------------------------
 
 /**
  * What the operator is carrying out on the Tenant: an image update (`currentState: Updating MinIO
- * Version`) and a storage growth, read from the pool's PVCs, since the Tenant never reports one. A PVC
- * update the API server refuses (a StorageClass without expansion) is only logged by the operator and
- * retried, so a growth that cannot finish stays in flight rather than failed: its "since" is the signal.
+ * Version`), a new pool joining (minio-pools.ts) and a storage growth, read from the pools' PVCs, since
+ * the Tenant never reports one. A PVC update the API server refuses (a StorageClass without expansion)
+ * is only logged by the operator and retried, so a growth that cannot finish stays in flight rather
+ * than failed: its "since" is the signal.
  */
 function operations({ spec, observed, related }: ComponentContext<ResolvedMinio>): Operation[] {
   const observedTenant = observed.get(TENANT, tenantName(spec));
@@ -216,60 +223,22 @@ function operations({ spec, observed, related }: ComponentContext<ResolvedMinio>
       progress: `${state}: the operator replaces every server's binary, then each pool's StatefulSet`,
     });
   }
-  const pools = field(observedTenant, 'spec', 'pools');
-  const pool = Array.isArray(pools) ? pools.find((p) => field(p, 'name') === poolName(spec)) : undefined;
-  const storage = poolStorage(pool);
-  const claims = minio.dataVolumes(spec).flatMap((name) => related.get(PVC, name) ?? []);
-  const behind = claimsBelow(claims, storage);
-  const first = behind[0];
-  if (first && storage) {
-    found.push({
-      kind: 'Resizing',
-      change: `storage ${claimCapacity(first)} → ${storage}`,
-      progress:
-        `${claims.length - behind.length} of ${claims.length} volumes at ${storage} (the operator raises each PVC; ` +
-        'no restart). The Tenant never reports a refused resize: if this lasts, check the StorageClass allows volume expansion and the operator log',
-    });
-  }
-  return found;
+  return [...found, ...addingPool(observedTenant), ...resizing(spec, observedTenant, related)];
 }
 
 function refusedEdits({ spec, observed }: ComponentContext<ResolvedMinio>): string[] {
   const observedTenant = observed.get(TENANT, tenantName(spec));
   if (!observedTenant) return [];
-  const pools = field(observedTenant, 'spec', 'pools');
-  const pool = Array.isArray(pools) ? pools.find((p) => field(p, 'name') === poolName(spec)) : undefined;
-  const who = `Tenant ${tenantName(spec)}`;
-  if (pool === undefined) {
-    return [`${who} has no pool ${poolName(spec)}; replacing its pools would decommission its data`];
-  }
-  const problems: string[] = [];
-  // servers and volumesPerServer are immutable in the Tenant CRD (CEL `self == oldSelf`): the API
-  // server would reject every update, so nothing would be applied at all.
-  const servers = numberField(pool, 'servers');
-  const volumes = numberField(pool, 'volumesPerServer');
-  if (servers !== undefined && servers !== spec.replicas) {
-    problems.push(
-      `spec.minio.replicas cannot change from ${servers} to ${spec.replicas}: ${who} has immutable pool servers`,
-    );
-  } else if (volumes !== undefined && volumes !== spec.volumesPerServer) {
-    problems.push(
-      `${who} has ${volumes} volumes per server and would need ${spec.volumesPerServer}: volumesPerServer is immutable`,
-    );
-  }
-  // The operator only ever raises a PVC's request: a smaller template would be ignored for good.
-  const shrink = storageShrinks(poolStorage(pool), spec.storageSize);
-  if (shrink) problems.push(`spec.minio.storageSize ${shrink}`);
+  const problems = refusedPoolEdits(spec, observedTenant);
   // The operator's upgrade rewrites each pool's StatefulSet with the pool's claim template; while a
   // growth is pending that template differs from the StatefulSet's, which Kubernetes refuses as
   // immutable after the servers' binaries were already replaced (docs/day2-operators.md §4.1).
   const running = imageTag(field(observedTenant, 'spec', 'image'));
-  const storage = poolStorage(pool);
-  const growing = !shrink && storage !== undefined && !sameQuantity(storage, spec.storageSize);
+  const growing = problems.length === 0 ? growingPools(spec, observedTenant)[0] : undefined;
   if (growing && running !== undefined && running !== spec.version) {
     problems.push(
       `spec.minio.version and spec.minio.storageSize cannot change in one edit (${running} → ${spec.version}, ` +
-        `${storage} → ${spec.storageSize}): the MinIO operator's upgrade would fail on the pool's grown ` +
+        `${growing.from} → ${growing.to}): the MinIO operator's upgrade would fail on the pool's grown ` +
         'claim template after replacing the servers; grow the storage first, or upgrade first (docs/operations.md)',
     );
   }
@@ -289,12 +258,16 @@ export const minio: Component<ResolvedMinio, MinioSpec, Preset, 'minio'> = {
     maxLength: 23,
     reason: 'MinIO derives the StatefulSet `<name>-<name>-pool` (≤ 52 characters)',
   },
-  resolve: ({ user, common }) =>
-    Object.assign(common, {
+  resolve: ({ user, common, problems }) => {
+    const resolved = Object.assign(common, {
       volumesPerServer: common.replicas > 1 ? 4 : 1,
       rootUser: user?.config?.rootUser || 'admin',
       browser: user?.config?.minioBrowserSetting || 'on',
-    }),
+      pools: resolvePools(common.name, common.replicas, common.storageSize, user?.pools),
+    });
+    if (resolved.enabled) problems.push(...poolProblems(resolved));
+    return resolved;
+  },
   version: VERSION,
   transitions: [
     neverDowngrades('minio'),
@@ -310,6 +283,13 @@ export const minio: Component<ResolvedMinio, MinioSpec, Preset, 'minio'> = {
     },
     // Operator v7.1.1 grows the pool's PVCs itself (ExpandPVCs, docs/day2-operators.md §4.2).
     neverShrinks(RULES),
+    appendOnly(
+      'minio',
+      'pools',
+      'servers',
+      MAX_ADDED_POOLS,
+      "a MinIO pool's servers are fixed, and a pool removed from the Tenant is taken as decommissioned: its data is lost",
+    ),
   ],
   kinds: [{ ref: TENANT, condition: CONDITIONS.customResource, reported: CONDITIONS.reportedReady }],
   conditions: CONDITIONS,
@@ -362,7 +342,10 @@ export const minio: Component<ResolvedMinio, MinioSpec, Preset, 'minio'> = {
     ...namesOfKind(TENANT.kind, [tenantName(spec)]),
     { kind: 'Service', name: NAMESPACE_SERVICE, perNamespace: true },
     ...namesOfKind('Service', [`${tenantName(spec)}-hl`, `${tenantName(spec)}-console`]),
-    ...namesOfKind('StatefulSet', [poolStatefulSetName(spec)]),
+    ...namesOfKind(
+      'StatefulSet',
+      spec.pools.map((pool) => poolStatefulSet(tenantName(spec), pool)),
+    ),
     ...namesOfKind('Secret', [`${tenantName(spec)}-tls`]),
   ],
   // Every Tenant of the namespace, for the one-Tenant-per-namespace rule (the parents of the namespace
@@ -382,11 +365,7 @@ export const minio: Component<ResolvedMinio, MinioSpec, Preset, 'minio'> = {
   operations,
   // MinIO never deletes PVCs, whatever the policy: there is no knob to wait for, and purge cannot
   // remove the data (the deletion plan gives `kubectl delete pvc -l v1.min.io/tenant=<tenant>`).
-  // Without a claim template name MinIO names volumes `<index>` and PVCs `<index>-<statefulset>-<ordinal>`.
-  dataVolumes: (spec) =>
-    range(spec.replicas).flatMap((ordinal) =>
-      range(spec.volumesPerServer).map((volume) => `${volume}-${poolStatefulSetName(spec)}-${ordinal}`),
-    ),
+  dataVolumes: (spec) => spec.pools.flatMap((pool) => poolVolumes(spec, pool)),
   retentionPlan: (spec, namespace) =>
     spec.retention === 'retain'
       ? {

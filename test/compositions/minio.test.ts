@@ -473,7 +473,7 @@ describe('minio', () => {
         spec: { ...(observed.spec as object), pools: [{ name: 'pool-0', servers: 1 }] },
       };
       expect(minio.refusedEdits(contextFor(minio, DEV, { children: [edited] }))).toEqual([
-        expect.stringContaining('has no pool wandb-minio-pool'),
+        expect.stringContaining('has pool pool-0, which the spec no longer yields'),
       ]);
     });
   });
