@@ -44,7 +44,21 @@ interface Claim {
   readonly name: OwnedName;
 }
 
-const keyOf = (name: OwnedName) => `${name.kind}/${name.name}`;
+/**
+ * Names by kind, then by name. A key string per name (`kind/name`) would be built and hashed anew at
+ * every lookup, which was a third of a sync on the full parent; the names themselves hash once.
+ */
+class NameIndex<T> {
+  private readonly byKind = new Map<string, Map<string, T>>();
+  get(name: OwnedName): T | undefined {
+    return this.byKind.get(name.kind)?.get(name.name);
+  }
+  set(name: OwnedName, value: T): void {
+    let names = this.byKind.get(name.kind);
+    if (!names) this.byKind.set(name.kind, (names = new Map()));
+    names.set(name.name, value);
+  }
+}
 const describe = (names: readonly OwnedName[]) => {
   const shown = names.slice(0, 4).map((n) => `${n.kind} ${n.name}`);
   return names.length > shown.length
@@ -52,17 +66,40 @@ const describe = (names: readonly OwnedName[]) => {
     : shown.join(', ');
 };
 
+/** The names one parent's components take, and the names two of its components both take. */
+interface Claims {
+  /** Each name once per component, in registry order. */
+  readonly list: Claim[];
+  /** The first component to take each name. */
+  readonly index: NameIndex<Claim>;
+  /** `"<component> <component>"` → the names both take. */
+  readonly shared: Map<string, OwnedName[]>;
+}
+
 /**
  * The names of every enabled component, and of every disabled one whose objects are still being
- * removed (they hold their names until they are gone), each once per component.
+ * removed (they hold their names until they are gone). One pass and one index: this runs on every sync.
  */
-function claims(spec: ResolvedSpec, removing: readonly string[], registry: readonly Component[]): Claim[] {
-  const claiming = (component: Component) =>
-    component.select(spec).enabled || removing.includes(component.name);
-  return registry.filter(claiming).flatMap((component) => {
-    const unique = new Map(namesOf(component, spec).map((name) => [keyOf(name), name]));
-    return [...unique.values()].map((name) => ({ component: component.name, name }));
-  });
+function claims(spec: ResolvedSpec, removing: readonly string[], registry: readonly Component[]): Claims {
+  const list: Claim[] = [];
+  const index = new NameIndex<Claim>();
+  const shared = new Map<string, OwnedName[]>();
+  for (const component of registry) {
+    if (!component.select(spec).enabled && !removing.includes(component.name)) continue;
+    for (const name of namesOf(component, spec)) {
+      const earlier = index.get(name);
+      if (earlier?.component === component.name) continue;
+      if (!earlier) index.set(name, { component: component.name, name });
+      else {
+        const pair = `${earlier.component} ${component.name}`;
+        const names = shared.get(pair) ?? [];
+        if (names.some((n) => n.kind === name.kind && n.name === name.name)) continue;
+        shared.set(pair, [...names, name]);
+      }
+      list.push({ component: component.name, name });
+    }
+  }
+  return { list, index, shared };
 }
 
 /**
@@ -83,17 +120,7 @@ export function nameCollisions(
     `spec.${component}.name "${resolvedByName(spec, component).name}"${resolvedByName(spec, component).enabled ? '' : ' (disabled, still being removed)'}`;
   const problems: string[] = [];
 
-  const first = new Map<string, Claim>();
-  const pairs = new Map<string, OwnedName[]>();
-  for (const claim of ours) {
-    const earlier = first.get(keyOf(claim.name));
-    if (!earlier) first.set(keyOf(claim.name), claim);
-    else {
-      const pair = `${earlier.component} ${claim.component}`;
-      pairs.set(pair, [...(pairs.get(pair) ?? []), claim.name]);
-    }
-  }
-  for (const [pair, names] of pairs) {
+  for (const [pair, names] of ours.shared) {
     const [a, b] = pair.split(' ') as [string, string];
     // Two components on their way out change nothing: refusing them would only stop their removal.
     if (!resolvedByName(spec, a).enabled && !resolvedByName(spec, b).enabled) continue;
@@ -101,10 +128,10 @@ export function nameCollisions(
   }
 
   for (const other of olderParents(parent, related)) {
-    const theirs = new Map(claimsOf(other, registry).map((claim) => [keyOf(claim.name), claim]));
+    const theirs = claimsOf(other, registry);
     const met = new Map<string, OwnedName[]>();
-    for (const claim of ours.filter((c) => resolvedByName(spec, c.component).enabled)) {
-      const their = theirs.get(keyOf(claim.name));
+    for (const claim of ours.list.filter((c) => resolvedByName(spec, c.component).enabled)) {
+      const their = theirs?.index.get(claim.name);
       // One instance per namespace by the operator's design: that component's own rule decides.
       if (!their || (claim.name.perNamespace && their.component === claim.component)) continue;
       met.set(claim.component, [...(met.get(claim.component) ?? []), claim.name]);
@@ -136,9 +163,9 @@ function olderParents(parent: ParentRef, related: ObservedObjects): KubeObject[]
 }
 
 /** The names another parent takes; none when its spec does not parse (it creates nothing new then). */
-function claimsOf(other: KubeObject, registry: readonly Component[]): Claim[] {
+function claimsOf(other: KubeObject, registry: readonly Component[]): Claims | undefined {
   const parsed = parentSchemas(registry).spec.safeParse(other.spec ?? {});
-  if (!parsed.success) return [];
+  if (!parsed.success) return undefined;
   const ref: ParentRef = {
     name: other.metadata.name,
     namespace: other.metadata.namespace ?? '',
