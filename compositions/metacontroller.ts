@@ -59,13 +59,46 @@ const KubeObjectInPlace = z.custom<z.infer<typeof KubeObjectSchema>>(isKubeObjec
 });
 
 /** `{ "<Kind>.<group>/<version>": { "<namespace>/<name>": object } }`; may be absent or null. */
-const ObjectMap = z
+const ObjectMapSchema = z
   .record(z.string(), z.record(z.string(), KubeObjectInPlace).nullable())
   .nullable()
-  .optional()
-  .transform((map) =>
-    Object.fromEntries(Object.entries(map ?? {}).map(([key, group]) => [key, group ?? {}])),
-  );
+  .optional();
+type ObjectMap = Record<string, Record<string, z.infer<typeof KubeObjectSchema>>>;
+
+const isPlainObject = (value: unknown): value is Record<string, unknown> =>
+  value !== null && typeof value === 'object' && !Array.isArray(value);
+
+/** `ObjectMapSchema`'s checks, in place. */
+function isObjectMap(value: unknown): boolean {
+  if (value === undefined || value === null) return true;
+  if (!isPlainObject(value)) return false;
+  for (const group of Object.values(value)) {
+    if (group === null) continue;
+    if (!isPlainObject(group)) return false;
+    for (const object of Object.values(group)) if (!isKubeObject(object)) return false;
+  }
+  return true;
+}
+
+/**
+ * The maps are checked in place, and only a map that fails goes through the zod schema, for its
+ * messages: a zod record copies every group, which was most of the request's validation (~80 µs of a
+ * full parent on fresh objects). Null groups read as empty.
+ */
+const ObjectMap = z
+  .unknown()
+  .optional() // may be absent: the key stays optional in the request schema
+  .superRefine((value, context) => {
+    if (isObjectMap(value)) return;
+    for (const issue of ObjectMapSchema.safeParse(value).error?.issues ?? [])
+      context.addIssue({ code: 'custom', message: issue.message, path: issue.path, input: value });
+  })
+  .transform((value): ObjectMap => {
+    const map = (value ?? {}) as Record<string, ObjectMap[string] | null>;
+    const groups: ObjectMap = {};
+    for (const key of Object.keys(map)) groups[key] = map[key] ?? {};
+    return groups;
+  });
 
 const Parent = KubeObjectSchema.extend({
   metadata: Metadata.extend({ namespace: z.string().min(1).max(MAX_NAMESPACE), uid: z.string().min(1) }),
