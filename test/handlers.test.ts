@@ -1,5 +1,6 @@
 // The hook pipeline (hooks/handlers.ts) that the app, render, the simulator and the fixtures share.
 import { describe, expect, test } from 'vitest';
+import { CompositeSyncRequest } from '../compositions/metacontroller.js';
 import { HookError } from '../hooks/errors.js';
 import { compositeHook, finalizeHook, HOOKS, secretsSyncHook, syncHook } from '../hooks/handlers.js';
 import { seededRandom } from './support/app.js';
@@ -49,5 +50,51 @@ describe('hook pipeline', () => {
 
   test('every route has one handler', () => {
     expect(new Set(HOOKS.map((h) => h.route)).size).toBe(HOOKS.length);
+  });
+
+  describe("Metacontroller's object maps: checked in place, zod's messages only for a map that fails", () => {
+    const request = (children: unknown) => ({ parent: mysqlParent(), children });
+    const messages = (children: unknown) => () => syncHook(request(children), { now: NOW });
+    test.each([
+      {
+        reason: 'an object without apiVersion names its group and key',
+        children: {
+          'Kafka.kafka.strimzi.io/v1': { 'wandb-kafka': { kind: 'Kafka', metadata: { name: 'k' } } },
+        },
+        want: /body\.children\.Kafka\.kafka\.strimzi\.io\/v1\.wandb-kafka: must be a Kubernetes object/,
+      },
+      {
+        reason: 'a group that is a list',
+        children: { 'Kafka.kafka.strimzi.io/v1': [] },
+        want: /body\.children\.Kafka\.kafka\.strimzi\.io\/v1: Invalid input: expected record, received array/,
+      },
+      {
+        reason: 'a map that is a number',
+        children: 5,
+        want: /body\.children: Invalid input: expected record/,
+      },
+      {
+        reason: 'a name longer than the API server allows',
+        children: {
+          'Kafka.kafka.strimzi.io/v1': {
+            k: { apiVersion: 'v', kind: 'K', metadata: { name: 'n'.repeat(254) } },
+          },
+        },
+        want: /body\.children\.Kafka\.kafka\.strimzi\.io\/v1\.k: must be a Kubernetes object/,
+      },
+    ])('$reason', ({ children, want }) => {
+      expect(messages(children)).toThrow(want);
+    });
+
+    test('absent and null maps, and null groups, read as empty', () => {
+      const parsed = CompositeSyncRequest.parse({
+        parent: mysqlParent(),
+        related: null,
+        children: { 'Kafka.kafka.strimzi.io/v1': null },
+      });
+      expect(parsed.children).toEqual({ 'Kafka.kafka.strimzi.io/v1': {} });
+      expect(parsed.related).toEqual({});
+      expect(CompositeSyncRequest.parse({ parent: mysqlParent() }).children).toEqual({});
+    });
   });
 });
