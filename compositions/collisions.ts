@@ -10,7 +10,14 @@ import {
   type ResolvedCommon,
 } from './component.js';
 import { COMPONENTS } from './components/index.js';
-import { isOlder, type KubeObject, type ObservedObjects, RELATED_KINDS, seniorityOf } from './kube.js';
+import {
+  getOrAdd,
+  isOlder,
+  type KubeObject,
+  type ObservedObjects,
+  RELATED_KINDS,
+  seniorityOf,
+} from './kube.js';
 import type { RelatedResourceRule } from './metacontroller.js';
 import { parentSchemas } from './parent.js';
 import { type ParentRef, type ResolvedSpec, resolvedByName, resolveSpec } from './presets.js';
@@ -54,9 +61,7 @@ class NameIndex<T> {
     return this.byKind.get(name.kind)?.get(name.name);
   }
   set(name: OwnedName, value: T): void {
-    let names = this.byKind.get(name.kind);
-    if (!names) this.byKind.set(name.kind, (names = new Map()));
-    names.set(name.name, value);
+    getOrAdd(this.byKind, name.kind, () => new Map<string, T>()).set(name.name, value);
   }
 }
 const describe = (names: readonly OwnedName[]) => {

@@ -95,7 +95,7 @@ type Typed = { readonly apiVersion: string; readonly kind: string };
 
 export const sameKind = (a: Typed, b: Typed): boolean => a.apiVersion === b.apiVersion && a.kind === b.kind;
 
-function getOrAdd<K, V>(map: Map<K, V>, key: K, create: () => V): V {
+export function getOrAdd<K, V>(map: Map<K, V>, key: K, create: () => V): V {
   let value = map.get(key);
   if (value === undefined) {
     value = create();
