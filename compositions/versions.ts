@@ -65,6 +65,7 @@ const numbers = (version: string): number[] => (version.match(/[0-9]+/g) ?? []).
 
 /** Negative when `a` is older than `b`, 0 when they hold the same numbers, positive when newer. */
 export function compareVersions(a: string, b: string): number {
+  if (a === b) return 0; // the usual case on every sync: the spec names what runs
   const x = numbers(a);
   const y = numbers(b);
   for (let i = 0; i < Math.max(x.length, y.length); i++) {
