@@ -25,7 +25,17 @@ export interface Lifecycle {
   draining: boolean;
 }
 
-export const systemClock = (): string => new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+let clockSecond = -1;
+let clockText = '';
+/** The wall clock at second precision; formatted once per second (every hook call reads it). */
+export function systemClock(): string {
+  const second = Math.floor(Date.now() / 1000);
+  if (second !== clockSecond) {
+    clockSecond = second;
+    clockText = new Date(second * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  }
+  return clockText;
+}
 
 /** Prometheus metrics on their own listener, so a NetworkPolicy can admit scrapers to them alone. */
 export function createMetricsApp(metrics: Metrics): express.Express {

@@ -1,6 +1,6 @@
 import request from 'supertest';
-import { describe, expect, test } from 'vitest';
-import { HOOK_ROUTES } from '../hooks/app.js';
+import { afterEach, describe, expect, test, vi } from 'vitest';
+import { HOOK_ROUTES, systemClock } from '../hooks/app.js';
 import { testApp } from './support/app.js';
 import { aParent, observedObject, syncRequest } from './support/builders.js';
 
@@ -168,5 +168,23 @@ describe('hook server edge', () => {
     expect(text).toContain('wandb_hooks_requests_total{hook="sync",outcome="invalid_spec"} 1');
     expect(text).toContain('wandb_hooks_request_duration_seconds_bucket');
     expect(text).toContain('wandb_hooks_request_size_bytes_bucket');
+  });
+});
+
+describe('the system clock', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  test('reads RFC 3339 UTC at second precision, and moves with the second', () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(new Date('2026-12-06T01:02:03.456Z'));
+    expect(systemClock()).toBe('2026-12-06T01:02:03Z');
+    vi.setSystemTime(new Date('2026-12-06T01:02:03.999Z'));
+    expect(systemClock()).toBe('2026-12-06T01:02:03Z');
+    vi.setSystemTime(new Date('2026-12-06T01:02:04.001Z'));
+    expect(systemClock()).toBe('2026-12-06T01:02:04Z');
+    vi.setSystemTime(new Date('2025-01-01T00:00:00.000Z'));
+    expect(systemClock()).toBe('2025-01-01T00:00:00Z');
   });
 });
