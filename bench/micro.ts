@@ -88,7 +88,13 @@ export function interleaved(cases: ReadonlyArray<{ name: string; fn: () => unkno
 
 const parse = (request: SyncRequestBody) => CompositeSyncRequest.parse(JSON.parse(JSON.stringify(request)));
 
-export function runMicro(): { scenarios: Timing[]; stages: Timing[]; children: Timing[]; related: Timing[] } {
+export function runMicro(): {
+  scenarios: Timing[];
+  stages: Timing[];
+  fresh: Timing[];
+  children: Timing[];
+  related: Timing[];
+} {
   const all = allScenarios();
   const full = all.find((s) => s.name === FULL_PARENT) as Scenario;
 
@@ -116,6 +122,8 @@ export function runMicro(): { scenarios: Timing[]; stages: Timing[]; children: T
     time('6 floor: JSON.stringify(request)', () => JSON.stringify(json)),
   ];
 
+  const fresh = freshStages(full.body);
+
   const factors = [1, 10, 100];
   const children = factors.map((factor) => {
     const request = parse(withMoreChildren(full, factor));
@@ -135,7 +143,49 @@ export function runMicro(): { scenarios: Timing[]; stages: Timing[]; children: T
       factor === 100 ? 2_000 : MAX_ITERATIONS,
     );
   });
-  return { scenarios, stages, children, related };
+  return { scenarios, stages, fresh, children, related };
+}
+
+const FRESH_CALLS = 4_000;
+
+/**
+ * The stages of a /sync call as the server runs them: on objects parsed from the body for this call,
+ * not on one parsed object called again and again. Every stage costs more so (docs/performance.md):
+ * the parse fills the caches, and names read from fresh objects are hashed anew.
+ */
+function freshStages(body: string): Timing[] {
+  const names = [
+    'JSON.parse',
+    'request schema (zod)',
+    'reconcile',
+    'response check (zod)',
+    'JSON.stringify(response)',
+  ];
+  const samples = names.map(() => [] as number[]);
+  let sink = 0;
+  for (let call = 0; call < WARMUP_ITERATIONS + FRESH_CALLS; call++) {
+    const at = [process.hrtime.bigint()];
+    const json = JSON.parse(body) as unknown;
+    at.push(process.hrtime.bigint());
+    const request = CompositeSyncRequest.parse(json);
+    at.push(process.hrtime.bigint());
+    const response = reconcile(request, { now: BENCH_NOW });
+    at.push(process.hrtime.bigint());
+    checkCompositeResponse(response, request.parent.metadata.namespace);
+    at.push(process.hrtime.bigint());
+    sink += JSON.stringify(response).length;
+    at.push(process.hrtime.bigint());
+    if (call < WARMUP_ITERATIONS) continue;
+    samples.forEach((stage, i) => {
+      stage.push(Number((at[i + 1] as bigint) - (at[i] as bigint)) / 1000);
+    });
+  }
+  if (sink < 0) console.log(sink);
+  return names.map((name, i) => {
+    const sorted = (samples[i] ?? []).sort((a, b) => a - b);
+    const q = (f: number) => sorted[Math.min(sorted.length - 1, Math.floor(f * sorted.length))] ?? Number.NaN;
+    return { name, iterations: sorted.length, medianUs: q(0.5), p90Us: q(0.9), p99Us: q(0.99) };
+  });
 }
 
 export function formatTimings(title: string, timings: readonly Timing[]): string {
@@ -159,6 +209,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   else {
     console.log(formatTimings('Pure sync function (reconcile), per request shape', result.scenarios));
     console.log(formatTimings('A /sync call on the full parent, stage by stage', result.stages));
+    console.log(formatTimings('The same stages on objects parsed for each call', result.fresh));
     console.log(formatTimings('Growth with observed children', result.children));
     console.log(formatTimings('Growth with related objects', result.related));
   }

@@ -388,6 +388,7 @@ async function main(): Promise<void> {
     const { formatTimings } = await import('./micro.js');
     console.log(`\n${formatTimings('Pure sync function (reconcile), per request shape', micro.scenarios)}`);
     console.log(formatTimings('A /sync call on the full parent, stage by stage', micro.stages));
+    console.log(formatTimings('The same stages on objects parsed for each call', micro.fresh));
     console.log(formatTimings('Growth with observed children', micro.children));
     console.log(formatTimings('Growth with related objects', micro.related));
   }
