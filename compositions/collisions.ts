@@ -52,8 +52,8 @@ interface Claim {
 }
 
 /**
- * Names by kind, then by name. A key string per name (`kind/name`) would be built and hashed anew at
- * every lookup, which was a third of a sync on the full parent; the names themselves hash once.
+ * Names by kind, then by name. A key string per name (`kind/name`) was built and hashed anew at every
+ * lookup, and made this check a third of a sync on the full parent; each name now hashes once.
  */
 class NameIndex<T> {
   private readonly byKind = new Map<string, Map<string, T>>();

@@ -24,14 +24,16 @@ const SUFFIX_FACTORS: Readonly<Record<string, number>> = {
   Ei: 2 ** 60,
 };
 
-// A sync reads the same few sizes (`10Gi`) from every claim and spec: remembered, bounded, since the
-// text comes from requests.
+// A sync reads the same few sizes (`10Gi`) from every claim and spec: remembered, bounded in count and
+// length, since the text comes from requests.
 const PARSED_LIMIT = 1024;
+const REMEMBERED_LENGTH = 64;
 const parsed = new Map<string, number | undefined>();
 
 /** The quantity's value in base units (bytes, cores), or undefined when it is not a quantity. */
 export function parseQuantity(text: string | number): number | undefined {
   if (typeof text === 'number') return Number.isFinite(text) ? text : undefined;
+  if (text.length > REMEMBERED_LENGTH) return parseQuantityText(text);
   if (parsed.has(text)) return parsed.get(text);
   if (parsed.size >= PARSED_LIMIT) parsed.clear();
   const value = parseQuantityText(text);

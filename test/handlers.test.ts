@@ -86,6 +86,13 @@ describe('hook pipeline', () => {
       expect(messages(children)).toThrow(want);
     });
 
+    test('a group keyed __proto__ stays a group of the map, so its objects are kept', () => {
+      const body = `{"parent":${JSON.stringify(mysqlParent())},"children":{"__proto__":{"x":{"apiVersion":"v1","kind":"K","metadata":{"name":"x"}}}}}`;
+      const parsed = CompositeSyncRequest.parse(JSON.parse(body));
+      expect(Object.keys(parsed.children)).toEqual(['__proto__']);
+      expect(Object.getPrototypeOf(parsed.children)).toBe(Object.prototype);
+    });
+
     test('absent and null maps, and null groups, read as empty', () => {
       const parsed = CompositeSyncRequest.parse({
         parent: mysqlParent(),

@@ -19,6 +19,11 @@ describe('parseQuantity', () => {
     expect(parseQuantity(text)).toBe(want);
   });
 
+  test('a long text is parsed, not remembered', () => {
+    expect(parseQuantity(`${'1'.repeat(100)}`)).toBe(Number('1'.repeat(100)));
+    expect(parseQuantity(`${'1'.repeat(100)}x`)).toBeUndefined();
+  });
+
   test('remembers a bounded number of texts and still answers right past the bound', () => {
     for (let i = 0; i < 3000; i++) expect(parseQuantity(`${i}Mi`)).toBe(i * 2 ** 20);
     expect(parseQuantity('0Mi')).toBe(0);
