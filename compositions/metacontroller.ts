@@ -28,9 +28,13 @@ export const KubeObjectSchema = z.looseObject({
 });
 
 const isString = (v: unknown): v is string => typeof v === 'string';
-const isRecordOf = (v: unknown, item: (x: unknown) => boolean) =>
-  v === undefined ||
-  (v !== null && typeof v === 'object' && !Array.isArray(v) && Object.values(v).every(item));
+/** Absent, or an object of strings (labels, annotations); no array of values built per object. */
+function isStringMap(v: unknown): boolean {
+  if (v === undefined) return true;
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) return false;
+  for (const key in v) if (typeof (v as Record<string, unknown>)[key] !== 'string') return false;
+  return true;
+}
 /** `KubeObjectSchema`'s checks, in place: a zod object schema copies every object, and requests carry many. */
 function isKubeObject(value: unknown): boolean {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
@@ -47,8 +51,8 @@ function isKubeObject(value: unknown): boolean {
     (m.generation === undefined || Number.isInteger(m.generation)) &&
     (m.creationTimestamp === undefined || isString(m.creationTimestamp)) &&
     (m.deletionTimestamp === undefined || isString(m.deletionTimestamp)) &&
-    isRecordOf(m.labels, isString) &&
-    isRecordOf(m.annotations, isString) &&
+    isStringMap(m.labels) &&
+    isStringMap(m.annotations) &&
     (m.finalizers === undefined || (Array.isArray(m.finalizers) && m.finalizers.every(isString))) &&
     (m.ownerReferences === undefined || Array.isArray(m.ownerReferences))
   );
@@ -93,17 +97,13 @@ const ObjectMap = z
     for (const issue of ObjectMapSchema.safeParse(value).error?.issues ?? [])
       context.addIssue({ code: 'custom', message: issue.message, path: issue.path, input: value });
   })
-  // fromEntries defines own keys: an assignment to a key `__proto__` would set the prototype instead,
-  // and the objects under it would be missing from the map, hence deleted.
-  .transform(
-    (value): ObjectMap =>
-      Object.fromEntries(
-        Object.entries((value ?? {}) as Record<string, ObjectMap[string] | null>).map(([key, group]) => [
-          key,
-          group ?? {},
-        ]),
-      ),
-  );
+  .transform((value): ObjectMap => {
+    const map = (value ?? {}) as Record<string, ObjectMap[string] | null>;
+    if (!Object.values(map).includes(null)) return map as ObjectMap;
+    // fromEntries defines own keys: an assignment to a key `__proto__` would set the prototype
+    // instead, and the objects under it would be missing from the map, hence deleted.
+    return Object.fromEntries(Object.entries(map).map(([key, group]) => [key, group ?? {}]));
+  });
 
 const Parent = KubeObjectSchema.extend({
   metadata: Metadata.extend({ namespace: z.string().min(1).max(MAX_NAMESPACE), uid: z.string().min(1) }),
