@@ -4,7 +4,7 @@
 import type { z } from 'zod';
 import type { Component } from './component.js';
 import { COMPONENTS } from './components/index.js';
-import { type KindRef, sameKind } from './kube.js';
+import { getOrAdd, type KindRef, sameKind } from './kube.js';
 import { CompositeSyncResponse, DecoratorSyncResponse, type DesiredObject } from './metacontroller.js';
 
 const owned = new WeakMap<readonly Component[], readonly KindRef[]>();
@@ -44,15 +44,24 @@ export function checkObjects(
   allowedKind: (object: { apiVersion: string; kind: string }) => boolean,
 ): string[] {
   const problems: string[] = [];
-  const seen = new Set<string>();
+  // Who was seen, by apiVersion, kind and name: the names are hashed already, an id string per object
+  // would be built and hashed anew on every call.
+  const seen = new Map<string, Map<string, Set<string>>>();
   for (const object of objects) {
-    const id = `${object.apiVersion} ${object.kind} ${object.metadata.name}`;
-    if (!allowedKind(object)) problems.push(`${id}: kind is not declared by the controller`);
+    const id = () => `${object.apiVersion} ${object.kind} ${object.metadata.name}`;
+    if (!allowedKind(object)) problems.push(`${id()}: kind is not declared by the controller`);
     if (object.metadata.namespace !== undefined && object.metadata.namespace !== parentNamespace) {
-      problems.push(`${id}: namespace ${object.metadata.namespace} is not the parent's (${parentNamespace})`);
+      problems.push(
+        `${id()}: namespace ${object.metadata.namespace} is not the parent's (${parentNamespace})`,
+      );
     }
-    if (seen.has(id)) problems.push(`${id}: returned twice`);
-    seen.add(id);
+    const names = getOrAdd(
+      getOrAdd(seen, object.apiVersion, () => new Map<string, Set<string>>()),
+      object.kind,
+      () => new Set<string>(),
+    );
+    if (names.has(object.metadata.name)) problems.push(`${id()}: returned twice`);
+    names.add(object.metadata.name);
   }
   return problems;
 }
