@@ -28,20 +28,21 @@ export const KubeObjectSchema = z.looseObject({
 });
 
 const isString = (v: unknown): v is string => typeof v === 'string';
+const isPlainObject = (value: unknown): value is Record<string, unknown> =>
+  value !== null && typeof value === 'object' && !Array.isArray(value);
 /** Absent, or an object of strings (labels, annotations); no array of values built per object. */
 function isStringMap(v: unknown): boolean {
   if (v === undefined) return true;
-  if (v === null || typeof v !== 'object' || Array.isArray(v)) return false;
-  for (const key in v) if (typeof (v as Record<string, unknown>)[key] !== 'string') return false;
+  if (!isPlainObject(v)) return false;
+  for (const key in v) if (typeof v[key] !== 'string') return false;
   return true;
 }
 /** `KubeObjectSchema`'s checks, in place: a zod object schema copies every object, and requests carry many. */
 function isKubeObject(value: unknown): boolean {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
-  const o = value as { apiVersion?: unknown; kind?: unknown; metadata?: unknown };
-  if (!isString(o.apiVersion) || o.apiVersion === '' || !isString(o.kind) || o.kind === '') return false;
-  const m = o.metadata as Record<string, unknown> | null | undefined;
-  if (m === null || typeof m !== 'object' || Array.isArray(m)) return false;
+  if (!isPlainObject(value)) return false;
+  const { apiVersion, kind, metadata: m } = value;
+  if (!isString(apiVersion) || apiVersion === '' || !isString(kind) || kind === '') return false;
+  if (!isPlainObject(m)) return false;
   return (
     isString(m.name) &&
     m.name !== '' &&
@@ -68,9 +69,6 @@ const ObjectMapSchema = z
   .nullable()
   .optional();
 type ObjectMap = Record<string, Record<string, z.infer<typeof KubeObjectSchema>>>;
-
-const isPlainObject = (value: unknown): value is Record<string, unknown> =>
-  value !== null && typeof value === 'object' && !Array.isArray(value);
 
 /** `ObjectMapSchema`'s checks, in place. */
 function isObjectMap(value: unknown): boolean {
