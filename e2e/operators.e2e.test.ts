@@ -293,8 +293,11 @@ describe('the Percona XtraDB Cluster operator 1.18.0', () => {
     }
     const parentFile = await createMySQL('small', namespace);
     if (when === 'after') {
-      // Settled first, so that no transient error of the first reconciles hides the refusal.
-      await waitForInitializing(namespace, operator);
+      // Settled first, so that no transient error of the first reconciles hides the refusal. About one
+      // cluster in 86 draws a proxyadmin password Percona refuses by itself (the defect): it never
+      // settles, and is already in the state the patch below makes.
+      const users = proxyadminOf(await waitForSecret(`${PXC_NAME}-secrets`, namespace));
+      if (!invalidProxyadmin(users)) await waitForInitializing(namespace, operator);
       for (const name of [`${PXC_NAME}-secrets`, `internal-${PXC_NAME}`]) {
         const patch = JSON.stringify({ stringData: { proxyadmin: invalidPassword } });
         await mustKubectl(cluster, ['patch', 'secret', name, '-n', namespace, '--type=merge', '-p', patch]);
