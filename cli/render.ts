@@ -3,9 +3,8 @@ import type { Component } from '../compositions/component.js';
 import { COMPONENTS } from '../compositions/components/index.js';
 import { RELATED_KINDS, sameKind } from '../compositions/kube.js';
 import type { DecoratorSyncResponse } from '../compositions/metacontroller.js';
-import { parentSchemas } from '../compositions/parent.js';
-import { resolveSpec } from '../compositions/presets.js';
-import { parentRef } from '../compositions/reconcile.js';
+import { parentSpec } from '../compositions/parent-spec.js';
+import { parentRef } from '../compositions/presets.js';
 import { type DeletionPlan, deletionPlan } from '../compositions/retention.js';
 import { CONTROLLER_UID_LABEL, childChanges, claims, desiredChildren, withChanges } from '../sim/children.js';
 import { seededRandom, uuidFrom } from '../sim/clock.js';
@@ -258,17 +257,13 @@ function planFor(
   finalizing: boolean,
   registry: readonly Component[],
 ): DeletionPlan | undefined {
-  const parsed = parentSchemas(registry).spec.safeParse(parent.spec ?? {});
-  if (!parsed.success) return undefined;
   const ref = parentRef({
     ...parent,
-    metadata: {
-      ...parent.metadata,
-      namespace: parent.metadata.namespace ?? 'default',
-      uid: parent.metadata.uid ?? '',
-    },
+    metadata: { ...parent.metadata, namespace: parent.metadata.namespace ?? 'default' },
   });
-  const { spec } = resolveSpec(parsed.data, ref, registry);
+  const ofParent = parentSpec(ref, parent.spec, registry);
+  if (!ofParent.parsed.success) return undefined;
+  const { spec } = ofParent.resolved();
   const disabled = registry.filter((c) => !c.select(spec).enabled).map((c) => c.name);
   // A disabled component still being removed has a state other than Disabled.
   const removing = disabled.filter((name) => {

@@ -49,7 +49,7 @@ export interface Bound extends CallInputs {
   /** `conditions.version`: the version, where it came from, whether a newer default exists. */
   versionFinding(): Finding;
   credentialSecrets(): string[];
-  dataVolumes(): string[];
+  dataVolumes(): readonly string[];
   /** The command that discards the data on purpose, when the data needs the component's Secrets. */
   deleteVolumes(): string | undefined;
   knobsInEffect(observed: KubeObject): boolean;
@@ -115,7 +115,7 @@ class BoundComponent<S extends ResolvedCommon> implements Bound {
   credentialSecrets(): string[] {
     return credentialSecrets(this.bound, this.spec);
   }
-  dataVolumes(): string[] {
+  dataVolumes(): readonly string[] {
     return this.bound.dataVolumes(this.spec);
   }
   deleteVolumes(): string | undefined {

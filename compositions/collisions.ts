@@ -18,9 +18,10 @@ import {
   RELATED_KINDS,
   seniorityOf,
 } from './kube.js';
+import { perObject } from './memo.js';
 import type { RelatedResourceRule } from './metacontroller.js';
-import { parentSchemas } from './parent.js';
-import { type ParentRef, type ResolvedSpec, resolvedByName, resolveSpec } from './presets.js';
+import { parentSpec } from './parent-spec.js';
+import { type ParentRef, parentRef, type ResolvedSpec, resolvedByName } from './presets.js';
 import { versionRecordName } from './versions.js';
 
 /** Every name a component's objects take in the namespace, its own list plus what all components share. */
@@ -83,7 +84,7 @@ interface Claims {
 
 /**
  * The names of every enabled component, and of every disabled one whose objects are still being
- * removed (they hold their names until they are gone). One pass and one index: this runs on every sync.
+ * removed (they hold their names until they are gone), in one pass and one index.
  */
 function claims(spec: ResolvedSpec, removing: readonly string[], registry: readonly Component[]): Claims {
   const list: Claim[] = [];
@@ -107,11 +108,19 @@ function claims(spec: ResolvedSpec, removing: readonly string[], registry: reado
   return { list, index, shared };
 }
 
+// Building every name a parent takes and indexing them was a quarter of a sync on the full parent,
+// though the names change only when the resolved spec does: remembered per resolved spec (a frozen one,
+// from parentSpec, which resolves for one registry) and set of components being removed.
+const claimsBySpec = perObject((_spec: ResolvedSpec) => new Map<string, Claims>());
+const claimsOf = (spec: ResolvedSpec, removing: readonly string[], registry: readonly Component[]): Claims =>
+  getOrAdd(claimsBySpec(spec), removing.join(' '), () => claims(spec, removing, registry));
+
 /**
  * Why the names of `spec` cannot be used, one sentence per pair of components that meet, and per
  * component that meets an older parent; empty when every name is free. Pure: the other parents come
  * from the related objects of `parentsRule`. `removing` are the disabled components whose objects
- * still exist: a component enabled under one of their names would share their Secrets.
+ * still exist: a component enabled under one of their names would share their Secrets. `spec` is
+ * resolved for `registry`.
  */
 export function nameCollisions(
   spec: ResolvedSpec,
@@ -120,7 +129,7 @@ export function nameCollisions(
   removing: readonly string[] = [],
   registry: readonly Component[] = COMPONENTS,
 ): string[] {
-  const ours = claims(spec, removing, registry);
+  const ours = claimsOf(spec, removing, registry);
   const field = (component: string) =>
     `spec.${component}.name "${resolvedByName(spec, component).name}"${resolvedByName(spec, component).enabled ? '' : ' (disabled, still being removed)'}`;
   const problems: string[] = [];
@@ -133,7 +142,9 @@ export function nameCollisions(
   }
 
   for (const other of olderParents(parent, related)) {
-    const theirs = claimsOf(other, registry);
+    const theirSpec = parentSpec(parentRef(other), other.spec, registry);
+    // A spec that does not parse creates nothing new.
+    const theirs = theirSpec.parsed.success ? claimsOf(theirSpec.resolved().spec, [], registry) : undefined;
     const met = new Map<string, OwnedName[]>();
     for (const claim of ours.list.filter((c) => resolvedByName(spec, c.component).enabled)) {
       const their = theirs?.index.get(claim.name);
@@ -165,18 +176,4 @@ function olderParents(parent: ParentRef, related: ObservedObjects): KubeObject[]
         isOlder(seniorityOf(p), parent),
     )
     .sort((a, b) => (isOlder(seniorityOf(a), seniorityOf(b)) ? -1 : 1));
-}
-
-/** The names another parent takes; none when its spec does not parse (it creates nothing new then). */
-function claimsOf(other: KubeObject, registry: readonly Component[]): Claims | undefined {
-  const parsed = parentSchemas(registry).spec.safeParse(other.spec ?? {});
-  if (!parsed.success) return undefined;
-  const ref: ParentRef = {
-    name: other.metadata.name,
-    namespace: other.metadata.namespace ?? '',
-    uid: other.metadata.uid ?? '',
-    generation: other.metadata.generation ?? 0,
-    creationTimestamp: other.metadata.creationTimestamp ?? '',
-  };
-  return claims(resolveSpec(parsed.data, ref, registry).spec, [], registry);
 }

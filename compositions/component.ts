@@ -201,8 +201,11 @@ export interface Component<
   appliedRetention(observed: KubeObject): AppliedRetention;
   /** What the status must keep saying while the component is removed (Kafka: its retained volumes). */
   removalFindings?(context: ComponentContext<S>): Finding[];
-  /** The PVCs the operator creates for the data (names only; they are not our children). */
-  dataVolumes(spec: S): string[];
+  /**
+   * The PVCs the operator creates for the data (names only; they are not our children). Read on every
+   * sync: remember them per spec (`perObject`).
+   */
+  dataVolumes(spec: S): readonly string[];
   /** What removal does to the data under the resolved policy. */
   retentionPlan(spec: S, namespace: string): RetentionPlan;
   /**

@@ -166,7 +166,7 @@ export const RelatedResourceRule = z.strictObject({
   apiVersion: z.string().min(1),
   resource: z.string().min(1),
   namespace: z.string().min(1),
-  names: z.array(z.string().min(1)).min(1).optional(),
+  names: z.array(z.string().min(1)).min(1).readonly().optional(),
   labelSelector: z.strictObject({ matchLabels: z.record(z.string(), z.string()) }).optional(),
 });
 export type RelatedResourceRule = z.infer<typeof RelatedResourceRule>;

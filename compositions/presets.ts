@@ -3,6 +3,7 @@
 // edits that would reshape running data are refused instead (admission.ts CEL rules, component checks).
 import type { Component, Preset, ResolvedCommon, UserSpec } from './component.js';
 import { COMPONENTS, type RegisteredComponent } from './components/index.js';
+import type { KubeObject } from './kube.js';
 import { baseNameProblem, fitName } from './names.js';
 import type { WeightsAndBiasesSpec } from './parent.js';
 import { isQuantity } from './quantity.js';
@@ -20,10 +21,22 @@ export interface ParentRef {
   readonly creationTimestamp: string;
 }
 
+/** A request's parent, or another parent of its namespace, as the compositions refer to it. */
+export const parentRef = ({ metadata }: Pick<KubeObject, 'metadata'>): ParentRef => ({
+  name: metadata.name,
+  namespace: metadata.namespace ?? '',
+  uid: metadata.uid ?? '',
+  generation: metadata.generation ?? 0,
+  creationTimestamp: metadata.creationTimestamp ?? '',
+});
+
 /** The resolved spec: the size, and each registered component's own resolved spec by name. */
 export type ResolvedSpec = { readonly size: Size } & {
   readonly [C in RegisteredComponent as C['name']]: C extends Component<infer S> ? S : never;
 };
+
+/** What of the parent a resolution reads: the name (default base names) and the namespace (problems). */
+export type ResolutionParent = Pick<ParentRef, 'name' | 'namespace'>;
 
 export interface Resolution {
   readonly spec: ResolvedSpec;
@@ -42,7 +55,7 @@ export const resolvedByName = (spec: ResolvedSpec, name: string): ResolvedCommon
  */
 export function resolveSpec(
   spec: WeightsAndBiasesSpec,
-  parent: ParentRef,
+  parent: ResolutionParent,
   components: readonly Component[] = COMPONENTS,
   cluster?: VersionInputs,
 ): Resolution {
@@ -65,7 +78,7 @@ function resolveCommon(
   user: UserSpec | undefined,
   defaults: Preset,
   spec: WeightsAndBiasesSpec,
-  parent: ParentRef,
+  parent: ResolutionParent,
   problems: string[],
   cluster: VersionInputs | undefined,
 ): ResolvedCommon {

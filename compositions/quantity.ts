@@ -1,6 +1,7 @@
 // Kubernetes resource quantities (k8s.io/apimachinery/pkg/api/resource): parse and compare,
 // so that a storage size that does not parse, or shrinks, is caught before an operator sees it.
 import { type KubeObject, stringField } from './kube.js';
+import { BoundedMemo } from './memo.js';
 
 // The fraction is optional as a whole: `\d+\.?\d*` would backtrack quadratically on long digit runs.
 const QUANTITY = /^([+-]?(?:\d+(?:\.\d*)?|\.\d+))(Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E|[eE][+-]?\d+)?$/;
@@ -24,21 +25,13 @@ const SUFFIX_FACTORS: Readonly<Record<string, number>> = {
   Ei: 2 ** 60,
 };
 
-// A sync reads the same few sizes (`10Gi`) from every claim and spec: remembered, bounded in count and
-// length, since the text comes from requests.
-const PARSED_LIMIT = 1024;
-const REMEMBERED_LENGTH = 64;
-const parsed = new Map<string, number | undefined>();
+// A sync reads the same few sizes (`10Gi`) from every claim and spec.
+const parsed = new BoundedMemo<number | undefined>(1024, 64);
 
 /** The quantity's value in base units (bytes, cores), or undefined when it is not a quantity. */
 export function parseQuantity(text: string | number): number | undefined {
   if (typeof text === 'number') return Number.isFinite(text) ? text : undefined;
-  if (text.length > REMEMBERED_LENGTH) return parseQuantityText(text);
-  if (parsed.has(text)) return parsed.get(text);
-  if (parsed.size >= PARSED_LIMIT) parsed.clear();
-  const value = parseQuantityText(text);
-  parsed.set(text, value);
-  return value;
+  return parsed.get(text, parseQuantityText);
 }
 
 function parseQuantityText(text: string): number | undefined {

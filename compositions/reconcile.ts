@@ -9,8 +9,9 @@ import { freeze } from './freeze.js';
 import { formatIssues } from './issues.js';
 import { type Child, compareObjects, ObservedObjects, RELATED_KINDS, sameKind } from './kube.js';
 import type { CompositeSyncRequest, CustomizeRequest, CustomizeResponse } from './metacontroller.js';
-import { parentSchemas, type WeightsAndBiasesStatus } from './parent.js';
-import { type ParentRef, resolveSpec } from './presets.js';
+import type { WeightsAndBiasesStatus } from './parent.js';
+import { parentSpec } from './parent-spec.js';
+import { type ParentRef, parentRef } from './presets.js';
 import { remove } from './removal.js';
 import {
   inlineSecretFields,
@@ -29,16 +30,6 @@ export interface Environment {
 }
 
 export const ORPHAN_FINALIZER = 'orphan';
-
-export function parentRef(parent: CompositeSyncRequest['parent']): ParentRef {
-  return {
-    name: parent.metadata.name,
-    namespace: parent.metadata.namespace,
-    uid: parent.metadata.uid,
-    generation: parent.metadata.generation ?? 0,
-    creationTimestamp: parent.metadata.creationTimestamp ?? '',
-  };
-}
 
 /** A composite hook response (checked against the wire schema at the edge). */
 export interface SyncResult {
@@ -67,10 +58,11 @@ export function reconcile(
     return orphaned(observed, previous, parent, env, registry);
   }
 
-  const parsed = parentSchemas(registry).spec.safeParse(request.parent.spec ?? {});
+  const ofParent = parentSpec(parent, request.parent.spec, registry);
+  const { parsed } = ofParent;
   if (!parsed.success)
     return invalid(formatIssues(parsed.error, 'spec'), observed, previous, parent, env, finalizing, registry);
-  const { spec, problems } = resolveSpec(parsed.data, parent, registry, { observed, related });
+  const { spec, problems } = ofParent.resolved({ observed, related });
 
   const bound = registry.map((component) => bind(component, spec, { parent, observed, related }));
   // Removal touches only observed children, which are ours whatever the names: never refused for them.
@@ -210,9 +202,9 @@ export function customize(
   registry: readonly Component[] = COMPONENTS,
 ): CustomizeResponse {
   const parent = parentRef(request.parent);
-  const parsed = parentSchemas(registry).spec.safeParse(request.parent.spec ?? {});
-  if (!parsed.success) return { relatedResources: [] };
-  const { spec } = resolveSpec(parsed.data, parent, registry);
+  const ofParent = parentSpec(parent, request.parent.spec, registry);
+  if (!ofParent.parsed.success) return { relatedResources: [] };
+  const { spec } = ofParent.resolved();
   const enabled = registry
     .map((component) => ({ component, own: component.select(spec) }))
     .filter(({ own }) => own.enabled);

@@ -29,9 +29,8 @@ import type {
   DecoratorSyncRequest,
   RelatedResourceRule,
 } from './metacontroller.js';
-import { parentSchemas } from './parent.js';
-import { type ParentRef, type ResolvedSpec, resolveSpec } from './presets.js';
-import { parentRef } from './reconcile.js';
+import { parentSpec } from './parent-spec.js';
+import { type ParentRef, parentRef, type ResolvedSpec } from './presets.js';
 import { runningVersion, VERSION_RECORD_KEY, versionRecordName } from './versions.js';
 
 export interface SecretsEnvironment {
@@ -50,7 +49,7 @@ export interface SecretsResult {
  * parent is gone for exactly as long as the data (decision 8), and while one exists a lost credential
  * is never generated again (decision 5).
  */
-const dataVolumesNeeding = <S extends ResolvedCommon>(component: Component<S>, spec: S): string[] =>
+const dataVolumesNeeding = <S extends ResolvedCommon>(component: Component<S>, spec: S): readonly string[] =>
   component.dataNeedsSecrets ? component.dataVolumes(spec) : [];
 
 function secret(
@@ -135,8 +134,8 @@ export function syncSecrets(
   const parent = parentRef(request.object);
   const attachments = ObservedObjects.fromMaps(request.attachments);
   const related = ObservedObjects.fromMaps(request.related);
-  const parsed = parentSchemas(registry).spec.safeParse(request.object.spec ?? {});
-  const resolution = parsed.success ? resolveSpec(parsed.data, parent, registry) : undefined;
+  const ofParent = parentSpec(parent, request.object.spec, registry);
+  const resolution = ofParent.parsed.success ? ofParent.resolved() : undefined;
   // A disabled component whose custom resource still exists keeps its Secrets (below), so it keeps its names.
   const removing = (spec: ResolvedSpec) =>
     registry
@@ -232,9 +231,9 @@ export function customizeSecrets(
   registry: readonly Component[] = COMPONENTS,
 ): CustomizeResponse {
   const parent = parentRef(request.parent);
-  const parsed = parentSchemas(registry).spec.safeParse(request.parent.spec ?? {});
-  if (!parsed.success) return { relatedResources: [] };
-  const { spec } = resolveSpec(parsed.data, parent, registry);
+  const ofParent = parentSpec(parent, request.parent.spec, registry);
+  if (!ofParent.parsed.success) return { relatedResources: [] };
+  const { spec } = ofParent.resolved();
   const byResource = new Map<string, { ref: KindRef; names: Set<string> }>();
   for (const component of registry) {
     const part = component.secrets;

@@ -8,8 +8,8 @@ import { COMPONENTS } from '../compositions/components/index.js';
 import { ObservedObjects } from '../compositions/kube.js';
 import { DecoratorSyncRequest } from '../compositions/metacontroller.js';
 import { WeightsAndBiasesSpec } from '../compositions/parent.js';
-import { resolveSpec } from '../compositions/presets.js';
-import { parentRef, reconcile } from '../compositions/reconcile.js';
+import { parentRef, resolveSpec } from '../compositions/presets.js';
+import { reconcile } from '../compositions/reconcile.js';
 import { syncSecrets } from '../compositions/secrets.js';
 import { seededRandom, testApp } from './support/app.js';
 import {
@@ -107,16 +107,16 @@ describe('within one parent', () => {
     const name = fc.stringMatching(/^[a-z][-a-z0-9]{0,62}$/);
     fc.assert(
       fc.property(name, fc.constantFrom('dev', 'small'), (parentName, size) => {
-        const spec = WeightsAndBiasesSpec.parse({
+        const spec = {
           size,
           mysql: { enabled: true },
           redis: { enabled: true },
           kafka: { enabled: true },
           minio: { enabled: true },
           clickhouse: { enabled: true },
-        });
+        };
         const parent = parentRef(parsedRequest(syncRequest(aParent({}, { name: parentName }))).parent);
-        const resolved = resolveSpec(spec, parent).spec;
+        const resolved = resolveSpec(WeightsAndBiasesSpec.parse(spec), parent).spec;
         expect(nameCollisions(resolved, parent, new ObservedObjects([]))).toEqual([]);
       }),
       { numRuns: 200 },

@@ -6,8 +6,8 @@ import { LAST_APPLIED_ANNOTATION } from '../compositions/freeze.js';
 import type { Child, KubeObject } from '../compositions/kube.js';
 import { DecoratorSyncRequest } from '../compositions/metacontroller.js';
 import { WeightsAndBiasesSpec } from '../compositions/parent.js';
-import { resolveSpec } from '../compositions/presets.js';
-import { customize, parentRef, reconcile } from '../compositions/reconcile.js';
+import { parentRef, resolveSpec } from '../compositions/presets.js';
+import { customize, reconcile } from '../compositions/reconcile.js';
 import { customizeSecrets, syncSecrets } from '../compositions/secrets.js';
 import { seededRandom, testApp } from './support/app.js';
 import {

@@ -29,6 +29,7 @@ import {
   sameKind,
   stringField,
 } from '../kube.js';
+import { perObject } from '../memo.js';
 import type { RetentionMode } from '../presets.js';
 import { storageShrinks } from '../quantity.js';
 import { presetResources } from '../resources.js';
@@ -419,10 +420,10 @@ export const clickhouse: Component<ResolvedClickHouse, ClickHouseSpec, Preset, '
         : {}),
     });
   },
-  dataVolumes: (spec) => [
+  dataVolumes: perObject((spec: ResolvedClickHouse): readonly string[] => [
     ...serverDataVolumes(spec),
     ...keeperStatefulSets(spec).map((sts) => `${keeperVolumeTemplateName(spec)}-${sts}-0`),
-  ],
+  ]),
   retentionPlan: (spec) => ({
     policy: spec.retention,
     volumes:

@@ -13,6 +13,7 @@ import {
   range,
   stringField,
 } from '../kube.js';
+import { perObject } from '../memo.js';
 import { seriesOf } from '../versions.js';
 import type { ResolvedKafka } from './kafka-spec.js';
 
@@ -45,10 +46,10 @@ export const poolVolumeNames = (spec: ResolvedKafka, pool: string, nodes: readon
  * Every PVC name the pools may have: node IDs stay below `replicas`, and broker IDs start after the
  * controller pool's (at least node 0; `NEXT_NODE_IDS`), so the list is exact or a superset.
  */
-export const dataVolumeNames = (spec: ResolvedKafka): string[] => [
+export const dataVolumeNames = perObject((spec: ResolvedKafka): readonly string[] => [
   ...poolVolumeNames(spec, nodePoolName(spec), range(spec.replicas)),
   ...poolVolumeNames(spec, brokerPoolName(spec), range(spec.replicas).slice(1)),
-];
+]);
 /** Strimzi's annotation choosing a new pool's node IDs (its NodeIdAssignor), e.g. `[3-999]`. */
 export const NEXT_NODE_IDS = 'strimzi.io/next-node-ids';
 /** Node IDs of up to three digits keep pod names legal (`naming`). */

@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import type { ComponentContext } from '../component.js';
 import { field, type KubeObject, numberField, RELATED_KINDS, range, stringField } from '../kube.js';
+import { perObject } from '../memo.js';
 import type { Operation } from '../operations.js';
 import { claimCapacity, claimsBelow, isQuantity, sameQuantity, storageShrinks } from '../quantity.js';
 import { StorageSize } from '../schema.js';
@@ -79,11 +80,23 @@ export function resolvePools(
 /** The operator names a pool's StatefulSet `<tenant>-<pool>`. */
 export const poolStatefulSet = (tenant: string, pool: MinioPool) => `${tenant}-${pool.name}`;
 
-/** Without a claim template name MinIO names volumes `<index>` and PVCs `<index>-<statefulset>-<ordinal>`. */
-export const poolVolumes = (spec: PoolOwner, pool: MinioPool) =>
-  range(pool.servers).flatMap((ordinal) =>
-    range(spec.volumesPerServer).map((volume) => `${volume}-${poolStatefulSet(spec.name, pool)}-${ordinal}`),
-  );
+/**
+ * Each pool's PVC names, by pool name. Without a claim template name MinIO names volumes `<index>` and
+ * PVCs `<index>-<statefulset>-<ordinal>`.
+ */
+export const poolVolumes = perObject(
+  (spec: PoolOwner): ReadonlyMap<string, readonly string[]> =>
+    new Map(
+      spec.pools.map((pool) => [
+        pool.name,
+        range(pool.servers).flatMap((ordinal) =>
+          range(spec.volumesPerServer).map(
+            (volume) => `${volume}-${poolStatefulSet(spec.name, pool)}-${ordinal}`,
+          ),
+        ),
+      ]),
+    ),
+);
 
 /**
  * Why the added pools cannot be carried out at all. A single drive (1 server × 1 volume) runs without
@@ -211,7 +224,7 @@ export function resizing(spec: PoolOwner, tenant: KubeObject, related: Component
     const pool = spec.pools.find((p) => p.name === stringField(running, 'name'));
     const storage = poolStorage(running);
     if (!pool || !storage) return [];
-    const claims = poolVolumes(spec, pool).flatMap((name) => related.get(PVC, name) ?? []);
+    const claims = (poolVolumes(spec).get(pool.name) ?? []).flatMap((name) => related.get(PVC, name) ?? []);
     const first = claimsBelow(claims, storage)[0];
     if (!first) return [];
     const behind = claimsBelow(claims, storage).length;

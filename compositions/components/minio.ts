@@ -23,12 +23,12 @@ import {
   seniorityOf,
   stringField,
 } from '../kube.js';
+import { perObject } from '../memo.js';
 import type { RelatedResourceRule } from '../metacontroller.js';
 import type { Operation } from '../operations.js';
 import { presetResources } from '../resources.js';
 import { componentFields, Replicas, ResourceRequirements } from '../schema.js';
 import { imageTag, neverDowngrades, type VersionPolicy, versionField } from '../versions.js';
-
 import {
   AddedPools,
   addingPool,
@@ -365,7 +365,7 @@ export const minio: Component<ResolvedMinio, MinioSpec, Preset, 'minio'> = {
   operations,
   // MinIO never deletes PVCs, whatever the policy: there is no knob to wait for, and purge cannot
   // remove the data (the deletion plan gives `kubectl delete pvc -l v1.min.io/tenant=<tenant>`).
-  dataVolumes: (spec) => spec.pools.flatMap((pool) => poolVolumes(spec, pool)),
+  dataVolumes: perObject((spec: ResolvedMinio): readonly string[] => [...poolVolumes(spec).values()].flat()),
   retentionPlan: (spec, namespace) =>
     spec.retention === 'retain'
       ? {

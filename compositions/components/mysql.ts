@@ -33,6 +33,7 @@ import {
   range,
   stringField,
 } from '../kube.js';
+import { perObject } from '../memo.js';
 import { storageShrinks } from '../quantity.js';
 import { presetResources } from '../resources.js';
 import { componentFields, Replicas, ResourceRequirements } from '../schema.js';
@@ -99,8 +100,9 @@ export const APP_USER = 'wandb_local';
 export const APP_DATABASE = 'wandb_local';
 
 export const clusterName = (spec: ResolvedMySQL) => `${spec.name}-cluster`;
-const dataVolumes = (spec: ResolvedMySQL) =>
-  range(spec.replicas).map((i) => `datadir-${clusterName(spec)}-pxc-${i}`);
+const dataVolumes = perObject((spec: ResolvedMySQL): readonly string[] =>
+  range(spec.replicas).map((i) => `datadir-${clusterName(spec)}-pxc-${i}`),
+);
 export const passwordSecretName = (spec: ResolvedMySQL) => `${spec.name}-user-db-password`;
 
 function perconaCluster({ parent, spec }: ComponentContext<ResolvedMySQL>): Child {

@@ -27,6 +27,7 @@ import {
   sameKind,
   stringField,
 } from '../kube.js';
+import { perObject } from '../memo.js';
 import { storageShrinks } from '../quantity.js';
 import { mergeResources, presetResources } from '../resources.js';
 import { celRules, componentFields, ResourceRequirements } from '../schema.js';
@@ -287,10 +288,11 @@ function refusedEdits({ spec, observed }: ComponentContext<ResolvedRedis>): stri
 }
 
 // Opstree's PVC template defaults to the CR name: `<cr>-<statefulset>-<ordinal>`.
-const dataVolumes = (spec: ResolvedRedis) =>
+const dataVolumes = perObject((spec: ResolvedRedis): readonly string[] =>
   spec.sentinel
     ? range(spec.replicas).map((i) => `${replicationName(spec)}-${replicationName(spec)}-${i}`)
-    : [`${standaloneName(spec)}-${standaloneName(spec)}-0`];
+    : [`${standaloneName(spec)}-${standaloneName(spec)}-0`],
+);
 
 /** The observed CRs with what they own, for the operations in flight (redis-status.ts). */
 function workloads({ spec, observed, related }: ComponentContext<ResolvedRedis>): RedisWorkload[] {

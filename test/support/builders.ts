@@ -4,8 +4,7 @@ import { type KubeObject, ObservedObjects } from '../../compositions/kube.js';
 import type { CompositeSyncRequest } from '../../compositions/metacontroller.js';
 import { CompositeSyncRequest as CompositeSyncRequestSchema } from '../../compositions/metacontroller.js';
 import { WeightsAndBiasesSpec } from '../../compositions/parent.js';
-import { type ParentRef, resolveSpec } from '../../compositions/presets.js';
-import { parentRef } from '../../compositions/reconcile.js';
+import { type ParentRef, parentRef, resolveSpec } from '../../compositions/presets.js';
 
 import { PARENT_UID } from '../../sim/story.js';
 
