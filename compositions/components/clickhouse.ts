@@ -29,7 +29,7 @@ import {
   sameKind,
   stringField,
 } from '../kube.js';
-import { perObject } from '../memo.js';
+import { BoundedMemo, deepFreeze, perObject } from '../memo.js';
 import type { RetentionMode } from '../presets.js';
 import { storageShrinks } from '../quantity.js';
 import { presetResources } from '../resources.js';
@@ -174,76 +174,87 @@ export function waitingForKeeper({ spec, observed }: ComponentContext<ResolvedCl
 function installation(context: ComponentContext<ResolvedClickHouse>): Child {
   const { parent, spec, observed } = context;
   const name = installationName(spec);
-  const chi = observed.get(CHI, name);
   const replicas = waitingForKeeper(context) ? 1 : spec.replicas;
-  const replicated = replicas > 1;
-  const body = {
-    defaults: {
-      templates: {
-        podTemplate: podTemplateName(spec),
-        dataVolumeClaimTemplate: dataVolumeTemplateName(spec),
-      },
-    },
-    configuration: {
-      ...(replicated
-        ? { zookeeper: { nodes: [{ host: keeperServiceName(spec), port: KEEPER_CLIENT_PORT }] } }
-        : {}),
-      users: {
-        // Rendered as an env var from the Secret: the pod waits for the Secret instead of falling back
-        // to the operator's default password, as `k8s_secret_password` does (decision 4).
-        [`${APP_USER}/password`]: {
-          valueFrom: { secretKeyRef: { name: credentialsSecretName(spec), key: 'password' } },
-        },
-        // App pods connect from pod IPs that no setting here can predict (the pod CIDR is cluster-specific and
-        // CoreDNS has no reverse records for ordinary pods); the password is the guard.
-        [`${APP_USER}/networks/ip`]: ['::/0'],
-        [`${APP_USER}/profile`]: 'default',
-      },
-      ...(spec.telemetry
-        ? {
-            settings: {
-              'prometheus/endpoint': '/metrics',
-              'prometheus/port': String(PROMETHEUS_PORT),
-              'prometheus/metrics': 'true',
-              'prometheus/events': 'true',
-              'prometheus/asynchronous_metrics': 'true',
-              'prometheus/status_info': 'true',
-            },
-          }
-        : {}),
-      clusters: [{ name: spec.name, layout: { shardsCount: 1, replicasCount: replicas } }],
-    },
-    templates: {
-      podTemplates: [
-        {
-          name: podTemplateName(spec),
-          spec: {
-            containers: [
-              {
-                name: 'clickhouse',
-                image: `${SERVER_IMAGE}:${spec.version}`,
-                ...(spec.resources ? { resources: spec.resources } : {}),
-              },
-            ],
-          },
-        },
-      ],
-      volumeClaimTemplates: [
-        volumeClaimTemplate(
-          dataVolumeTemplateName(spec),
-          spec.storageSize,
-          spec.retention,
-          dataProvisioner(spec, chi),
-        ),
-      ],
-    },
-  };
   return {
     apiVersion: CHI.apiVersion,
     kind: CHI.kind,
     metadata: { name, labels: { ...childLabels(parent, 'clickhouse'), app: name } },
-    spec: { taskID: taskIdFor(body), ...body },
+    spec: installationSpec(spec, replicas, dataProvisioner(spec, observed.get(CHI, name))),
   };
+}
+
+// Building the installation's spec and hashing it for the taskID was a twentieth of a sync on the full
+// parent; a pure function of its three arguments, it is remembered per resolved spec and the other two
+// (a few: the provisioner is read from the running installation).
+const installationSpecs = perObject(
+  (_spec: ResolvedClickHouse) => new BoundedMemo<Record<string, unknown>>(8, 256),
+);
+
+function installationSpec(
+  spec: ResolvedClickHouse,
+  replicas: number,
+  provisioner: string | undefined,
+): Record<string, unknown> {
+  return installationSpecs(spec).get(`${replicas} ${provisioner ?? ''}`, () => {
+    const replicated = replicas > 1;
+    const body = {
+      defaults: {
+        templates: {
+          podTemplate: podTemplateName(spec),
+          dataVolumeClaimTemplate: dataVolumeTemplateName(spec),
+        },
+      },
+      configuration: {
+        ...(replicated
+          ? { zookeeper: { nodes: [{ host: keeperServiceName(spec), port: KEEPER_CLIENT_PORT }] } }
+          : {}),
+        users: {
+          // Rendered as an env var from the Secret: the pod waits for the Secret instead of falling back
+          // to the operator's default password, as `k8s_secret_password` does (decision 4).
+          [`${APP_USER}/password`]: {
+            valueFrom: { secretKeyRef: { name: credentialsSecretName(spec), key: 'password' } },
+          },
+          // App pods connect from pod IPs that no setting here can predict (the pod CIDR is cluster-specific and
+          // CoreDNS has no reverse records for ordinary pods); the password is the guard.
+          [`${APP_USER}/networks/ip`]: ['::/0'],
+          [`${APP_USER}/profile`]: 'default',
+        },
+        ...(spec.telemetry
+          ? {
+              settings: {
+                'prometheus/endpoint': '/metrics',
+                'prometheus/port': String(PROMETHEUS_PORT),
+                'prometheus/metrics': 'true',
+                'prometheus/events': 'true',
+                'prometheus/asynchronous_metrics': 'true',
+                'prometheus/status_info': 'true',
+              },
+            }
+          : {}),
+        clusters: [{ name: spec.name, layout: { shardsCount: 1, replicasCount: replicas } }],
+      },
+      templates: {
+        podTemplates: [
+          {
+            name: podTemplateName(spec),
+            spec: {
+              containers: [
+                {
+                  name: 'clickhouse',
+                  image: `${SERVER_IMAGE}:${spec.version}`,
+                  ...(spec.resources ? { resources: spec.resources } : {}),
+                },
+              ],
+            },
+          },
+        ],
+        volumeClaimTemplates: [
+          volumeClaimTemplate(dataVolumeTemplateName(spec), spec.storageSize, spec.retention, provisioner),
+        ],
+      },
+    };
+    return deepFreeze({ taskID: taskIdFor(body), ...body });
+  });
 }
 
 function keeper({ parent, spec }: ComponentContext<ResolvedClickHouse>): Child {

@@ -3,6 +3,7 @@
 import { describe, expect, test } from 'vitest';
 import type { Component } from '../../compositions/component.js';
 import { COMPONENTS } from '../../compositions/components/index.js';
+import { readConditions } from '../../compositions/conditions.js';
 import { ComponentStatus } from '../../compositions/parent.js';
 import { reconcile, type SyncResult } from '../../compositions/reconcile.js';
 import { aParent, contextFor, NOW, parsedRequest, syncRequest } from '../support/builders.js';
@@ -81,3 +82,25 @@ describe.each([{ size: 'dev' as const }, { size: 'small' as const }])(
     });
   },
 );
+
+describe('reading the previous conditions', () => {
+  const condition = (lastTransitionTime: unknown) => ({
+    type: 'Ready',
+    status: 'True',
+    reason: 'R',
+    message: 'm',
+    lastTransitionTime,
+  });
+
+  test.each([
+    { reason: 'what the API server writes', time: '2026-01-01T00:00:00Z', kept: true },
+    { reason: 'fractional seconds', time: '2026-01-01T00:00:00.123456Z', kept: true },
+    { reason: 'an offset', time: '2026-01-01T01:00:00+01:00', kept: true },
+    { reason: 'a date Date.parse takes but the API server refuses', time: 'Jan 1 2026', kept: false },
+    { reason: 'a month that does not exist', time: '2026-13-01T00:00:00Z', kept: false },
+    { reason: 'no zone', time: '2026-01-01T00:00:00', kept: false },
+    { reason: 'not a text', time: 1767225600, kept: false },
+  ])('$reason ($time): kept $kept', ({ time, kept }) => {
+    expect(readConditions([condition(time)])).toHaveLength(kept ? 1 : 0);
+  });
+});
