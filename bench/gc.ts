@@ -1,16 +1,21 @@
 // What a /sync call costs without HTTP, garbage collection included, with V8's defaults, without
 // allocation-site pretenuring alone, and with the production flags (`npm start`): each case runs in a
 // fresh process so its heap is its own.
-// Run: npx tsx bench/gc.ts [--seconds 3] [--rounds 3]
+// Run: npm run build && npx tsx bench/gc.ts [--seconds 3] [--rounds 3]
 import { execFileSync } from 'node:child_process';
 import { PerformanceObserver } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { checkCompositeResponse } from '../compositions/checks.js';
-import { CompositeSyncRequest } from '../compositions/metacontroller.js';
-import { reconcile } from '../compositions/reconcile.js';
+import type * as Checks from '../compositions/checks.js';
+import type * as Metacontroller from '../compositions/metacontroller.js';
+import type * as Reconcile from '../compositions/reconcile.js';
 import { BENCH_NOW, buildScenario, FULL_PARENT } from './requests.js';
-import { PRODUCTION_NODE_FLAGS } from './servers.js';
+import { builtModule, PRODUCTION_NODE_FLAGS } from './servers.js';
+
+// The functions as they ship (servers.ts, builtModule).
+const { checkCompositeResponse } = await builtModule<typeof Checks>('compositions/checks.js');
+const { CompositeSyncRequest } = await builtModule<typeof Metacontroller>('compositions/metacontroller.js');
+const { reconcile } = await builtModule<typeof Reconcile>('compositions/reconcile.js');
 
 export interface GcCase {
   readonly work: 'floor' | 'ours' | 'parse' | 'parse+zod';

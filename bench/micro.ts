@@ -1,7 +1,6 @@
 // Microbenchmarks: the pure sync function (`reconcile`) on each realistic request, the stages a /sync
 // call goes through, and how the cost grows with the number of observed children and related objects.
 // Run: npm run build && npx tsx bench/micro.ts [--json]
-import { join } from 'node:path';
 import type * as Checks from '../compositions/checks.js';
 import type * as Metacontroller from '../compositions/metacontroller.js';
 import type * as Reconcile from '../compositions/reconcile.js';
@@ -14,16 +13,12 @@ import {
   withMoreChildren,
   withMoreRelated,
 } from './requests.js';
-import { assertBuilt, ROOT } from './servers.js';
+import { builtModule } from './servers.js';
 
-// The functions as they ship: the build (dist/), which the HTTP rounds run too. Not the sources as tsx
-// runs this file: tsx keeps function names by wrapping every function created at run time in a helper
-// (esbuild's keepNames), which made the sync about 9 % slower than the build (one process, 2026-12-06).
-assertBuilt();
-const built = <T>(path: string): Promise<T> => import(join(ROOT, 'dist', path)) as Promise<T>;
-const { checkCompositeResponse } = await built<typeof Checks>('compositions/checks.js');
-const { CompositeSyncRequest } = await built<typeof Metacontroller>('compositions/metacontroller.js');
-const { reconcile } = await built<typeof Reconcile>('compositions/reconcile.js');
+// The functions as they ship (servers.ts, builtModule).
+const { checkCompositeResponse } = await builtModule<typeof Checks>('compositions/checks.js');
+const { CompositeSyncRequest } = await builtModule<typeof Metacontroller>('compositions/metacontroller.js');
+const { reconcile } = await builtModule<typeof Reconcile>('compositions/reconcile.js');
 
 export interface Timing {
   readonly name: string;
