@@ -29,6 +29,7 @@ import type { Operation } from '../operations.js';
 import { presetResources } from '../resources.js';
 import { componentFields, Replicas, ResourceRequirements } from '../schema.js';
 import { imageTag, neverDowngrades, type VersionPolicy, versionField } from '../versions.js';
+
 import {
   AddedPools,
   addingPool,
