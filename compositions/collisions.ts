@@ -72,14 +72,14 @@ const describe = (names: readonly OwnedName[]) => {
     : shown.join(', ');
 };
 
-/** The names one parent's components take, and the names two of its components both take. */
+/** The names one parent's components take, and the names two of its components both take (shared: read only). */
 interface Claims {
   /** Each name once per component, in registry order. */
-  readonly list: Claim[];
+  readonly list: readonly Claim[];
   /** The first component to take each name. */
   readonly index: NameIndex<Claim>;
   /** `"<component> <component>"` → the names both take. */
-  readonly shared: Map<string, OwnedName[]>;
+  readonly shared: ReadonlyMap<string, readonly OwnedName[]>;
 }
 
 /**
@@ -109,18 +109,26 @@ function claims(spec: ResolvedSpec, removing: readonly string[], registry: reado
 }
 
 // Building every name a parent takes and indexing them was a quarter of a sync on the full parent,
-// though the names change only when the resolved spec does: remembered per resolved spec (a frozen one,
-// from parentSpec, which resolves for one registry) and set of components being removed.
-const claimsBySpec = perObject((_spec: ResolvedSpec) => new Map<string, Claims>());
-const claimsOf = (spec: ResolvedSpec, removing: readonly string[], registry: readonly Component[]): Claims =>
-  getOrAdd(claimsBySpec(spec), removing.join(' '), () => claims(spec, removing, registry));
+// though the names change only when the resolved spec does: remembered per resolved spec (a frozen
+// one, from parentSpec), registry and set of components being removed.
+const claimsBySpec = perObject(
+  (_spec: ResolvedSpec) => new WeakMap<readonly Component[], Map<string, Claims>>(),
+);
+function claimsOf(spec: ResolvedSpec, removing: readonly string[], registry: readonly Component[]): Claims {
+  const byRegistry = claimsBySpec(spec);
+  let byRemoving = byRegistry.get(registry);
+  if (!byRemoving) {
+    byRemoving = new Map<string, Claims>();
+    byRegistry.set(registry, byRemoving);
+  }
+  return getOrAdd(byRemoving, removing.join(' '), () => claims(spec, removing, registry));
+}
 
 /**
  * Why the names of `spec` cannot be used, one sentence per pair of components that meet, and per
  * component that meets an older parent; empty when every name is free. Pure: the other parents come
  * from the related objects of `parentsRule`. `removing` are the disabled components whose objects
- * still exist: a component enabled under one of their names would share their Secrets. `spec` is
- * resolved for `registry`.
+ * still exist: a component enabled under one of their names would share their Secrets.
  */
 export function nameCollisions(
   spec: ResolvedSpec,

@@ -161,18 +161,18 @@ export function resyncSeconds(state: State | undefined): number {
 }
 
 /**
- * Previous conditions from a parent status we did not write ourselves: trust nothing. A condition
- * whose lastTransitionTime is not a time is dropped, so it is stamped anew: time-based judgements
- * (the connection gap) read that time, and one that never parses would never move on.
- */
-/**
- * metav1.Time as the API server writes it (RFC 3339, as Go's time.RFC3339 parses it). Checked on every
- * condition of every sync: a regular expression costs a quarter of Date.parse, which also took texts
- * the API server refuses ("Jan 1 2026").
+ * A condition time as Kubernetes writes one (metav1.Time, RFC 3339) and as our clock does. Checked on
+ * every condition of every sync: a regular expression costs a quarter of Date.parse, which also took
+ * other forms ("Jan 1 2026") that only another writer could have put in the status.
  */
 const RFC3339 =
   /^\d{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])T(?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d(?:\.\d+)?(?:Z|[+-](?:[01]\d|2[0-3]):[0-5]\d)$/;
 
+/**
+ * Previous conditions from a parent status we did not write ourselves: trust nothing. A condition
+ * whose lastTransitionTime is not an RFC 3339 time is dropped, so it is stamped anew: time-based
+ * judgements (the connection gap) read that time, and one that never parses would never move on.
+ */
 export function readConditions(value: unknown): Condition[] {
   if (!Array.isArray(value)) return [];
   return value.filter(

@@ -33,8 +33,9 @@ export class BoundedMemo<V> {
 
 /**
  * `derive`, remembered per object, for objects that cannot change: a frozen key (a resolved spec from
- * `parentSpec`) gets its value once, any other key a fresh one every call. Every caller shares the
- * value: give it a readonly type.
+ * `parentSpec`, frozen deeply) gets its value once, any other key a fresh one every call. Only the key
+ * itself is checked, so freeze keys with `deepFreeze`. Every caller shares the value: give it a readonly
+ * type. It lives as long as its key.
  */
 export function perObject<K extends object, V>(derive: (key: K) => V): (key: K) => V {
   const values = new WeakMap<K, V>();

@@ -15,8 +15,8 @@ export type ParsedSpec = z.ZodSafeParseResult<WeightsAndBiasesSpec>;
 /** One parent spec: how it parses, and its resolutions. */
 export class ParentSpec {
   private withDefaults: Resolution | undefined;
-  // Keyed by the pinned versions; a handful at most (a version changes by an edit or an upgrade).
-  private readonly pinned = new BoundedMemo<Resolution>(16, 4096);
+  // Keyed by the pinned versions: one or two at a time (a version changes by an edit or an upgrade).
+  private readonly pinned = new BoundedMemo<Resolution>(4, 4096);
 
   constructor(
     private readonly parent: ResolutionParent,

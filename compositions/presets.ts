@@ -51,7 +51,8 @@ export const resolvedByName = (spec: ResolvedSpec, name: string): ResolvedCommon
 /**
  * Resolve presets and policies for every component, enabled or not (finalize needs the names). With
  * the `cluster` a sync observed, each version is pinned to what runs (versions.ts); without it (the
- * customize hooks, render) a version the spec leaves unset is this release's default.
+ * customize hooks, render) a version the spec leaves unset is this release's default. The cluster is
+ * read through `pinVersion` alone: parent-spec.ts remembers resolutions by those pins.
  */
 export function resolveSpec(
   spec: WeightsAndBiasesSpec,

@@ -89,4 +89,10 @@ export const componentFields = {
   retentionPolicy: RetentionPolicy.optional(),
 } as const;
 
-export const Replicas = z.number().int().min(0).max(2147483647);
+/**
+ * The most servers any replica field takes (and a MinIO pool's `servers`). The hooks build a name for
+ * each server's volume on every sync: int32's maximum ran a hook out of memory and killed the server.
+ */
+export const MAX_REPLICAS = 64;
+
+export const Replicas = z.number().int().min(0).max(MAX_REPLICAS);

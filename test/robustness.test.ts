@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { buildScenario, type SyncRequestBody } from '../bench/requests.js';
 import { COMPONENT_NAMES } from '../compositions/components/index.js';
+import { MAX_REPLICAS } from '../compositions/schema.js';
 import { loadConfig } from '../hooks/config.js';
 import { type RunningServer, startServer } from '../hooks/server.js';
 import { validateAgainstCrd } from './support/crd-validator.js';
@@ -403,6 +404,31 @@ describe('robustness of the HTTP edge (real server, loopback)', () => {
     await expectAlive();
   });
 
+  test.each(COMPONENT_NAMES)(
+    "%s: the most replicas answers fast; int32's maximum is refused as InvalidSpec, not run",
+    async (component) => {
+      // Redis's replicas are the replication's (sentinel mode); the others' are their servers.
+      const extra = component === 'redis' ? { sentinel: { enabled: true } } : {};
+      // The most may be refused for other reasons (MySQL runs 1, 3 or 5); it must answer in time.
+      for (const [replicas, refused] of [
+        [MAX_REPLICAS, false],
+        [2 ** 31 - 1, true],
+      ] as const) {
+        const request = clone(FULL.request);
+        (request.parent as { spec: unknown }).spec = { [component]: { enabled: true, replicas, ...extra } };
+        const body = JSON.stringify(request);
+        const answer = await post('/sync', body);
+        checkAnswer('/sync', body, answer);
+        expect(answer.ms).toBeLessThan(1_000);
+        const invalid = (
+          JSON.parse(answer.text) as { status: { conditions: Array<{ type: string; message: string }> } }
+        ).status.conditions.find((c) => c.type === 'InvalidSpec');
+        if (refused) expect(invalid?.message).toContain(`spec.${component}.replicas`);
+      }
+      await expectAlive();
+    },
+  );
+
   test('a body over BODY_LIMIT (32 MB) → 413 at once, without reading it all', async () => {
     const body = `{"padding":"${'x'.repeat(33 * 1024 * 1024)}"}`;
     const answer = await post('/sync', body);
@@ -423,7 +449,8 @@ describe('robustness of the HTTP edge (real server, loopback)', () => {
       );
       const replicas = fc.oneof(
         fc.integer({ min: -1_000, max: 1_000 }),
-        fc.constantFrom(0, -1, 2 ** 31, 2 ** 53, 1.5, -0.5),
+        // int32's maximum once passed the schema and ran the hook out of memory (every volume is named).
+        fc.constantFrom(0, -1, MAX_REPLICAS, MAX_REPLICAS + 1, 2 ** 31 - 1, 2 ** 31, 2 ** 53, 1.5, -0.5),
       );
       const quantity = fc.oneof(
         fc.string({ maxLength: 12 }),

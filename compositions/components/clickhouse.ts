@@ -253,7 +253,10 @@ function installationSpec(
         ],
       },
     };
-    return deepFreeze({ taskID: taskIdFor(body), ...body });
+    const value = { taskID: taskIdFor(body), ...body };
+    // Shared by every sync of a remembered (frozen) spec, so frozen too; a spec built by hand is not
+    // remembered, and its objects (resources) are not frozen through this one.
+    return Object.isFrozen(spec) ? deepFreeze(value) : value;
   });
 }
 

@@ -9,7 +9,7 @@ import { field, type KubeObject, numberField, RELATED_KINDS, range, stringField 
 import { perObject } from '../memo.js';
 import type { Operation } from '../operations.js';
 import { claimCapacity, claimsBelow, isQuantity, sameQuantity, storageShrinks } from '../quantity.js';
-import { StorageSize } from '../schema.js';
+import { MAX_REPLICAS, StorageSize } from '../schema.js';
 import { isErrorState, RESTARTING } from './minio-status.js';
 
 const PVC = RELATED_KINDS.PersistentVolumeClaim;
@@ -18,7 +18,7 @@ const PVC = RELATED_KINDS.PersistentVolumeClaim;
 export const MAX_ADDED_POOLS = 8;
 
 export const AddedPool = z.strictObject({
-  servers: z.number().int().min(1).max(64).describe('MinIO servers in this pool. Fixed once set.'),
+  servers: z.number().int().min(1).max(MAX_REPLICAS).describe('MinIO servers in this pool. Fixed once set.'),
   storageSize: StorageSize.optional().describe(
     'Size of each of its volumes, as a Kubernetes quantity. Defaults to spec.minio.storageSize.',
   ),

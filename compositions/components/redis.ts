@@ -30,7 +30,7 @@ import {
 import { perObject } from '../memo.js';
 import { storageShrinks } from '../quantity.js';
 import { mergeResources, presetResources } from '../resources.js';
-import { celRules, componentFields, ResourceRequirements } from '../schema.js';
+import { celRules, componentFields, MAX_REPLICAS, ResourceRequirements } from '../schema.js';
 import { imageTag, neverDowngrades, type VersionPolicy, versionField } from '../versions.js';
 import {
   CONDITIONS,
@@ -72,7 +72,7 @@ export const RedisSpec = z.strictObject({
     .number()
     .int()
     .min(2)
-    .max(2147483647)
+    .max(MAX_REPLICAS)
     .optional()
     .describe('Addition. Redis servers in the replication (sentinel mode only); at least 2. Default 3.'),
   version: versionField(VERSION).optional(),
@@ -88,7 +88,7 @@ export const RedisSpec = z.strictObject({
         .number()
         .int()
         .min(3)
-        .max(2147483647)
+        .max(MAX_REPLICAS)
         .refine((n) => n % 2 === 1, 'must be odd')
         .meta(celRules([{ rule: 'self % 2 == 1', message: 'redis.sentinel.replicas must be odd' }]))
         .optional()

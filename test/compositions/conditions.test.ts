@@ -96,7 +96,7 @@ describe('reading the previous conditions', () => {
     { reason: 'what the API server writes', time: '2026-01-01T00:00:00Z', kept: true },
     { reason: 'fractional seconds', time: '2026-01-01T00:00:00.123456Z', kept: true },
     { reason: 'an offset', time: '2026-01-01T01:00:00+01:00', kept: true },
-    { reason: 'a date Date.parse takes but the API server refuses', time: 'Jan 1 2026', kept: false },
+    { reason: 'a date in another form (another writer), stamped anew', time: 'Jan 1 2026', kept: false },
     { reason: 'a month that does not exist', time: '2026-13-01T00:00:00Z', kept: false },
     { reason: 'no zone', time: '2026-01-01T00:00:00', kept: false },
     { reason: 'not a text', time: 1767225600, kept: false },
