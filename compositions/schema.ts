@@ -91,7 +91,8 @@ export const componentFields = {
 
 /**
  * The most servers any replica field takes (and a MinIO pool's `servers`). The hooks build a name for
- * each server's volume on every sync: int32's maximum ran a hook out of memory and killed the server.
+ * each server's volume on every sync: int32's maximum made V8 abort the hook server (an array of names
+ * past its limit).
  */
 export const MAX_REPLICAS = 64;
 

@@ -449,7 +449,7 @@ describe('robustness of the HTTP edge (real server, loopback)', () => {
       );
       const replicas = fc.oneof(
         fc.integer({ min: -1_000, max: 1_000 }),
-        // int32's maximum once passed the schema and ran the hook out of memory (every volume is named).
+        // int32's maximum once passed the schema and made V8 abort the server (every volume is named).
         fc.constantFrom(0, -1, MAX_REPLICAS, MAX_REPLICAS + 1, 2 ** 31 - 1, 2 ** 31, 2 ** 53, 1.5, -0.5),
       );
       const quantity = fc.oneof(
