@@ -1,14 +1,15 @@
 // A parent's spec, parsed and resolved. Every hook call parses and resolves the spec it carries, and it
 // is the same spec call after call: the result is remembered per parent name, namespace and spec text,
-// and per versions the cluster pins, so each call pays for one JSON.stringify of the spec instead.
+// and per versions the cluster pins (the resolution's only input from the cluster), so each call pays
+// for one JSON.stringify of the spec and the pins instead.
 // Resolutions are frozen; what is derived from them alone can be remembered by object (`perObject`).
 import type { z } from 'zod';
 import type { Component } from './component.js';
 import { COMPONENTS } from './components/index.js';
 import { BoundedMemo, deepFreeze } from './memo.js';
 import { parentSchemas, type WeightsAndBiasesSpec } from './parent.js';
-import { type Resolution, type ResolutionParent, resolveSpec } from './presets.js';
-import { pinVersion, type VersionInputs } from './versions.js';
+import { pinsIn, type Resolution, type ResolutionParent, resolvePinned } from './presets.js';
+import type { VersionInputs } from './versions.js';
 
 export type ParsedSpec = z.ZodSafeParseResult<WeightsAndBiasesSpec>;
 
@@ -26,24 +27,17 @@ export class ParentSpec {
 
   /**
    * The resolution, each version pinned to what runs in `cluster` (versions.ts); without it, a version
-   * the spec leaves unset is this release's default. Only for a spec that parsed.
+   * the spec leaves unset is this release's default. Only for a spec that parsed. As `resolveSpec`
+   * does it, except that the resolution is remembered by the pins it is resolved with.
    */
   resolved(cluster?: VersionInputs): Resolution {
     if (!this.parsed.success) throw new Error('resolved() needs a spec that parses');
     const data = this.parsed.data;
-    this.withDefaults ??= deepFreeze(resolveSpec(data, this.parent, this.registry));
+    this.withDefaults ??= deepFreeze(resolvePinned(data, this.parent, this.registry));
     if (!cluster) return this.withDefaults;
-    // resolveSpec reads the cluster only through these pins, so they and the spec decide the result.
-    const defaults = this.withDefaults.spec;
-    const pins = this.registry.map((component) => {
-      const own = component.select(defaults);
-      const user = own.versionSource === 'spec' ? own.version : undefined;
-      const { version, source } = pinVersion(component.version, own.name, user, cluster);
-      return `${source} ${version}`;
-    });
-    return this.pinned.get(pins.join('\n'), () =>
-      deepFreeze(resolveSpec(data, this.parent, this.registry, cluster)),
-    );
+    const pins = pinsIn(this.withDefaults.spec, this.registry, cluster);
+    const key = [...pins.values()].map(({ source, version }) => `${source} ${version}`).join('\n');
+    return this.pinned.get(key, () => deepFreeze(resolvePinned(data, this.parent, this.registry, pins)));
   }
 }
 

@@ -9,7 +9,7 @@ import type { WeightsAndBiasesSpec } from './parent.js';
 import { isQuantity } from './quantity.js';
 import { mergeResources } from './resources.js';
 import { DEFAULT_SIZE, type Size } from './schema.js';
-import { pinVersion, type VersionInputs } from './versions.js';
+import { type PinnedVersion, pinVersion, type VersionInputs } from './versions.js';
 
 export type RetentionMode = 'retain' | 'purge';
 
@@ -51,8 +51,7 @@ export const resolvedByName = (spec: ResolvedSpec, name: string): ResolvedCommon
 /**
  * Resolve presets and policies for every component, enabled or not (finalize needs the names). With
  * the `cluster` a sync observed, each version is pinned to what runs (versions.ts); without it (the
- * customize hooks, render) a version the spec leaves unset is this release's default. The cluster is
- * read through `pinVersion` alone: parent-spec.ts remembers resolutions by those pins.
+ * customize hooks, render) a version the spec leaves unset is this release's default.
  */
 export function resolveSpec(
   spec: WeightsAndBiasesSpec,
@@ -60,13 +59,47 @@ export function resolveSpec(
   components: readonly Component[] = COMPONENTS,
   cluster?: VersionInputs,
 ): Resolution {
+  const defaults = resolvePinned(spec, parent, components);
+  return cluster
+    ? resolvePinned(spec, parent, components, pinsIn(defaults.spec, components, cluster))
+    : defaults;
+}
+
+/** Each component's version by component name, as `pinVersion` reads it from what a sync observed. */
+export type Pins = ReadonlyMap<string, PinnedVersion>;
+
+/** The pins of a spec resolved with this release's defaults (`resolvePinned` without pins). */
+export function pinsIn(
+  defaults: ResolvedSpec,
+  components: readonly Component[],
+  cluster: VersionInputs,
+): Pins {
+  return new Map(
+    components.map((component) => {
+      const own = component.select(defaults);
+      const user = own.versionSource === 'spec' ? own.version : undefined;
+      return [component.name, pinVersion(component.version, own.name, user, cluster)];
+    }),
+  );
+}
+
+/**
+ * The resolution with each version as `pins` say (a component without a pin takes the spec's version,
+ * else this release's default): everything from the cluster comes in through the pins.
+ */
+export function resolvePinned(
+  spec: WeightsAndBiasesSpec,
+  parent: ResolutionParent,
+  components: readonly Component[],
+  pins?: Pins,
+): Resolution {
   const size: Size = spec.size ?? DEFAULT_SIZE;
   const problems: string[] = [];
   const resolved: Record<string, unknown> = { size };
   for (const component of components) {
     const user = (spec as Readonly<Record<string, UserSpec | undefined>>)[component.name];
     const preset = component.presets[size];
-    const common = resolveCommon(component, user, preset, spec, parent, problems, cluster);
+    const common = resolveCommon(component, user, preset, spec, parent, problems, pins?.get(component.name));
     resolved[component.name] = component.resolve({ user, preset, common, problems });
   }
   // The registry's components resolved by name: exactly the keys ResolvedSpec derives from it.
@@ -81,7 +114,7 @@ function resolveCommon(
   spec: WeightsAndBiasesSpec,
   parent: ResolutionParent,
   problems: string[],
-  cluster: VersionInputs | undefined,
+  pin: PinnedVersion | undefined,
 ): ResolvedCommon {
   const enabled = user?.enabled === true;
   const name = user?.name ?? fitName(`${parent.name}-${component.naming.suffix}`, component.naming.maxLength);
@@ -103,7 +136,7 @@ function resolveCommon(
       );
     }
   }
-  const pinned = pinVersion(component.version, name, user?.version, cluster);
+  const pinned = pin ?? pinVersion(component.version, name, user?.version, undefined);
   return {
     enabled,
     name,
